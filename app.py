@@ -1,0 +1,37 @@
+"""Start the math tutor: ``python app.py [--host H] [--port N]`` (see README for settings)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import uvicorn
+
+from storage import Store, make_engine, upgrade
+from tutor.backends.factory import create_backend
+from tutor.config import Settings
+from tutor.service import TutorService
+from ui.server import build_app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", help="address to listen on (TUTOR_HOST)")
+    parser.add_argument("--port", type=int, help="port (TUTOR_PORT)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    settings = Settings(**overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    store = Store(engine)
+    store.mark_interrupted()
+    backend, generation = create_backend(settings)
+    service = TutorService(backend, store, generation, settings.max_question_chars)
+    print(f"Math tutor: http://{settings.host}:{settings.port}/  (model: {backend.model_id})", flush=True)
+    uvicorn.run(build_app(service, settings.data_dir), host=settings.host, port=settings.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

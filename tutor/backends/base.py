@@ -1,0 +1,106 @@
+"""The one seam between the tutor and a model engine: messages in, text chunks out, cancellable.
+
+A backend only supplies ``_work(messages, settings, emit, cancelled)``, run on a worker
+thread; ``Generation`` turns it into an iterator the caller can stop. Hazards it handles:
+an exception in the worker is re-raised in the consumer (never a hung spinner), and a worker
+silent for ``stall_timeout`` seconds is treated as failed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+Message = dict[str, str]
+"""``{"role": "system" | "user" | "assistant", "content": str}``"""
+Emit = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    max_new_tokens: int = 1024
+    temperature: float = 0.8
+    top_p: float = 0.95
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class GenerationError(RuntimeError):
+    """The engine failed or stalled; the message is safe to show to a student."""
+
+
+_END = object()
+_ids = itertools.count(1)
+
+
+class Generation(Iterator[str]):
+    """One reply being generated on its own thread.
+
+    ``cancel()`` asks the worker to stop; ``done`` is set once the worker has really
+    returned (the thread is no longer computing).
+    """
+
+    def __init__(self, work: Callable[[Emit, threading.Event], None], stall_timeout: float = 60.0):
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._stall_timeout = stall_timeout
+        self.cancelled = threading.Event()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(work,), name=f"tutor-generate-{next(_ids)}", daemon=True)
+        self.thread.start()
+
+    def _run(self, work: Callable[[Emit, threading.Event], None]) -> None:
+        try:
+            work(self._queue.put, self.cancelled)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+            self._queue.put(exc)
+        finally:
+            self.done.set()
+            self._queue.put(_END)
+
+    def __next__(self) -> str:
+        try:
+            item = self._queue.get(timeout=self._stall_timeout)
+        except queue.Empty:
+            self.cancel()
+            raise GenerationError(f"The model did not respond for {self._stall_timeout:.0f} seconds.") from None
+        if item is _END:
+            raise StopIteration
+        if isinstance(item, GenerationError):
+            raise item
+        if isinstance(item, BaseException):
+            raise GenerationError(f"The model failed: {type(item).__name__}.") from item
+        return item
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def close(self) -> None:
+        """Cancel and wait briefly for the worker; safe to call twice."""
+        self.cancel()
+        self.done.wait(timeout=5)
+
+
+class Backend(ABC):
+    """A model engine. Subclasses implement ``_work``; everything else is shared."""
+
+    model_id: str = "unknown"
+    stall_timeout: float = 60.0
+
+    def stream(self, messages: list[Message], settings: GenerationSettings) -> Generation:
+        return Generation(lambda emit, cancelled: self._work(messages, settings, emit, cancelled), self.stall_timeout)
+
+    @abstractmethod
+    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
+        """Generate, calling ``emit(chunk)`` per text chunk; return soon after ``cancelled`` is set."""
+
+    def ready(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        """Release the engine's resources."""

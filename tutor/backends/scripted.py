@@ -1,0 +1,32 @@
+"""A backend that replays scripted text: for unit tests of how the tutor handles a stream.
+
+Never a substitute for the real engine in end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tutor.backends.base import Backend, Emit, GenerationSettings, Message
+
+
+class ScriptedBackend(Backend):
+    """Emits ``chunks`` one by one, ``delay`` seconds apart; raises ``fail_after`` chunks in."""
+
+    def __init__(self, chunks: list[str], delay: float = 0.0, fail_after: int | None = None, model_id: str = "scripted"):
+        self.chunks = chunks
+        self.delay = delay
+        self.fail_after = fail_after
+        self.model_id = model_id
+        self.seen: list[list[Message]] = []
+
+    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
+        self.seen.append(messages)
+        for i, chunk in enumerate(self.chunks):
+            if cancelled.is_set():
+                return
+            if self.fail_after is not None and i >= self.fail_after:
+                raise RuntimeError("scripted failure")
+            emit(chunk)
+            time.sleep(self.delay)

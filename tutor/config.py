@@ -1,0 +1,35 @@
+"""All configuration in one typed place: environment variables ``TUTOR_*`` (see CONTRACT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore")
+
+    model: str | None = None
+    """HF model id, local model folder or ``.gguf`` file; None picks by hardware."""
+    backend: str = Field("transformers", pattern="^(transformers|openai)$")
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    database_url: str | None = None
+    data_dir: Path = Path("./data")
+    max_new_tokens: int | None = Field(None, ge=16, le=32768)
+    """None: 4096 for the GPU reasoning model, 1024 for the CPU demo model."""
+    teacher_user: str | None = None
+    teacher_password: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    max_question_chars: int = Field(4000, ge=10)
+    """Longer questions are refused before any model call (a page of text is ~3,000)."""
+    stall_timeout_s: float = Field(60.0, gt=0)
+    """A worker silent this long mid-reply is treated as failed (first token included)."""
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tutor.db').resolve()}"

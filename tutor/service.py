@@ -1,0 +1,179 @@
+"""The tutoring loop without a browser: ask, stream, stop, check, history.
+
+Storage is written twice per reply — the question before generation starts, the reply once
+it ends (complete, stopped or failed) — never per token. UI updates are throttled to one
+per ``UPDATE_INTERVAL_S`` so long replies do not re-render KaTeX on every token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from storage import SessionDetail, SessionRecord, Store, StudentRecord
+from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
+from tutor.checking import Verdict, check_answer
+from tutor.reply_parser import parse_reply
+
+log = logging.getLogger(__name__)
+
+SYSTEM_PROMPT = (Path(__file__).parent / "prompts" / "system.md").read_text(encoding="utf-8")
+UPDATE_INTERVAL_S = 0.05
+MAX_ANSWER_CHARS = 2000
+HISTORY_TURNS = 4
+"""Earlier questions of the same session sent back to the model as context."""
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    """What the student sees of a reply at one moment."""
+
+    message_id: int | None = None
+    session_id: int | None = None
+    reasoning: str = ""
+    solution: str = ""
+    thinking: bool = False
+    final_answer: str | None = None
+    status: str = "generating"
+    """generating | complete | stopped | failed | refused"""
+    notice: str | None = None
+    """A message for the student (refusal, failure), safe to show."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    verdict: Verdict | None
+    message: str
+    """One line for the student; contains ``Correct`` or ``Not quite`` when a verdict was reached."""
+
+
+class TutorService:
+    def __init__(self, backend: Backend, store: Store, settings: GenerationSettings, max_question_chars: int = 4000):
+        self.backend = backend
+        self.store = store
+        self.settings = settings
+        self.max_question_chars = max_question_chars
+        self._active: dict[int, Generation] = {}
+        self._lock = threading.Lock()
+
+    # identity and history -------------------------------------------------
+    def student(self, token: str) -> StudentRecord:
+        return self.store.student_for_token(token)
+
+    def history(self, token: str) -> list[SessionRecord]:
+        return self.store.sessions_for_student(self.student(token).id)
+
+    def session(self, token: str, session_id: int) -> SessionDetail | None:
+        return self.store.session_detail(session_id, self.student(token).id)
+
+    # asking -----------------------------------------------------------------
+    def refusal(self, question: str) -> str | None:
+        if not question.strip():
+            return "Please type a question first."
+        if len(question) > self.max_question_chars:
+            return f"That question is too long ({len(question):,} characters); the limit is {self.max_question_chars:,}. Please shorten it."
+        return None
+
+    def ask(self, token: str, question: str, session_id: int | None = None) -> Iterator[ReplyView]:
+        """Stream the reply to ``question``; the last view has the final status."""
+        notice = self.refusal(question)
+        if notice:
+            yield ReplyView(status="refused", notice=notice)
+            return
+        question = question.strip()
+        student = self.student(token)
+        detail = self.store.session_detail(session_id, student.id) if session_id else None
+        if detail is None:
+            detail = SessionDetail(self.store.start_session(student.id, question[:80]), [])
+        message = self.store.add_question(detail.session.id, question, self.backend.model_id, self.settings.as_dict())
+        view = ReplyView(message_id=message.id, session_id=detail.session.id)
+        text, status, error = "", "failed", None
+        generation: Generation | None = None
+        try:
+            yield view
+            generation = self.backend.stream(self._messages(detail, question), self.settings)
+            with self._lock:
+                previous = self._active.pop(student.id, None)
+                self._active[student.id] = generation
+            if previous:
+                previous.cancel()
+            last = 0.0
+            for chunk in generation:
+                text += chunk
+                now = time.monotonic()
+                if now - last >= UPDATE_INTERVAL_S:
+                    last = now
+                    yield self._view(view, text)
+            status = "stopped" if generation.cancelled.is_set() else "complete"
+        except GenerationError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - any engine failure becomes a message, never a hang
+            log.exception("generation failed")
+            error = f"The tutor hit a problem ({type(exc).__name__})."
+        except GeneratorExit:
+            status = "stopped"  # the page went away: keep what we have
+            raise
+        finally:
+            if generation is not None:
+                generation.close()
+                with self._lock:
+                    if self._active.get(student.id) is generation:
+                        del self._active[student.id]
+            parsed = parse_reply(text)
+            self.store.finish_reply(
+                message.id,
+                reasoning=parsed.reasoning,
+                solution=parsed.solution,
+                final_answer=parsed.final_answer,
+                status=status,
+                error=error,
+            )
+        final = self._view(view, text)
+        notice = f"{error} Your question is saved; please try again." if error else None
+        yield replace(final, status=status, thinking=False, notice=notice)
+
+    def stop(self, token: str) -> bool:
+        """Stop this student's running reply; True if one was running."""
+        student = self.student(token)
+        with self._lock:
+            generation = self._active.get(student.id)
+        if generation is None:
+            return False
+        generation.cancel()
+        return True
+
+    def _messages(self, detail: SessionDetail, question: str) -> list[Message]:
+        messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+        for previous, _attempts in detail.messages[-HISTORY_TURNS:]:
+            if previous.solution:
+                messages += [{"role": "user", "content": previous.question}, {"role": "assistant", "content": previous.solution}]
+        messages.append({"role": "user", "content": question})
+        return messages
+
+    @staticmethod
+    def _view(view: ReplyView, text: str) -> ReplyView:
+        parsed = parse_reply(text)
+        return replace(view, reasoning=parsed.reasoning, solution=parsed.solution, thinking=parsed.thinking, final_answer=parsed.final_answer)
+
+    # checking ---------------------------------------------------------------
+    def check(self, token: str, message_id: int | None, answer: str) -> CheckResult:
+        if not answer.strip():
+            return CheckResult(None, "Type your answer first.")
+        if len(answer) > MAX_ANSWER_CHARS:
+            return CheckResult(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
+        message = self.store.message_for_student(message_id, self.student(token).id) if message_id else None
+        if message is None:
+            return CheckResult(None, "Ask a question first; then I can check your answer to it.")
+        if not message.final_answer:
+            return CheckResult(None, "The tutor gave no final answer to this question, so there is nothing to check against. Try asking again.")
+        verdict = check_answer(answer=answer, reference=message.final_answer)
+        self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
+        if verdict.correct:
+            return CheckResult(verdict, f"Correct! {verdict.feedback}")
+        if verdict.status == "incorrect":
+            return CheckResult(verdict, f"Not quite. {verdict.feedback}")
+        return CheckResult(verdict, verdict.feedback)

@@ -1,0 +1,43 @@
+"""The web server: the student page at ``/``, ``/health``, safe defaults for Gradio."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from tutor.service import TutorService
+from ui import student
+
+
+def browser_secret(data_dir: Path) -> str:
+    """The key that encrypts the student's identity in localStorage.
+
+    Stable across restarts (kept in the data folder): a new key would orphan every
+    student's history at the next start.
+    """
+    path = data_dir / "browser_secret"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_app(service: TutorService, data_dir: Path) -> FastAPI:
+    app = FastAPI(title="Math tutor", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        ready = service.backend.ready()
+        body = {"status": "ok" if ready else "loading", "model": service.backend.model_id, "model_loaded": ready}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    page = student.build(service, browser_secret(data_dir))
+    page.queue(default_concurrency_limit=None, max_size=256)
+    return gr.mount_gradio_app(
+        app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, footer_links=[]
+    )
