@@ -1,0 +1,287 @@
+"""Make a model's Markdown + LaTeX safe and stable for KaTeX, which sees only ``$$`` and ``$``.
+
+``\\(…\\)`` becomes ``$…$`` and ``\\[…\\]`` becomes ``$$…$$`` on its own lines. A dollar that
+does not open math is escaped as ``\\$``, by pandoc's rule: an opening ``$`` is followed by
+a non-space, a closing one preceded by a non-space and not followed by a digit; a ``$``
+before a price ("$5 each", "$5-$10") is currency outright. Math never crosses a blank
+line, which also bounds what a stream can hide: while streaming, an unclosed span at the
+end (``$…``, ``\\[…``, ``\\boxed{…``) is held back, so KaTeX never flashes a half formula;
+once generation has ended it is escaped and shows as text. Code spans and fences pass
+through untouched. Each scan is memoised per paragraph, so the work is linear in the input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+
+MAX_CHARS = 200_000
+TRUNCATED_NOTE = "\n\n*[Output truncated at 200,000 characters.]*"
+
+_BLANK = re.compile(r"\n[ \t]*\n")
+_PLAIN = re.compile(r"[^`$\\\n]+|\n")
+_FENCE = re.compile(r"[ \t]*+(`{3,}|~{3,})")
+_TICKS = re.compile(r"`+")
+_MONEY = re.compile(r"\$\d++(?:,\d{3})*+(?:\.\d+)?+(?=[.,;:!?)]?(?:\s++[A-Za-z]{2}|[ \t]*+\n|[-–]\$))")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+")
+_INDENT = re.compile(r"[ \t]*")
+_BARE_DOLLAR = re.compile(r"\\.|\$", re.S)
+_BRACES = re.compile(r"\\.|[{}]", re.S)
+_CLOSERS = {c: re.compile(r"\\.|" + re.escape(c), re.S) for c in ("$", "$$", "\\)", "\\]")}
+_BOXED = "\\boxed"
+
+
+def _tidy(body: str) -> str:
+    """Math body: trimmed, bare ``$`` escaped, no dangling ``\\`` that would eat the closer."""
+    body = _BARE_DOLLAR.sub(lambda m: "\\$" if m.group() == "$" else m.group(), body).strip()
+    while (len(body) - len(body.rstrip("\\"))) % 2:
+        body = body[:-1].rstrip()
+    return body
+
+
+class _Scanner:
+    def __init__(self, text: str, streaming: bool) -> None:
+        self.t, self.streaming = text, streaming
+        self.out: list[str] = []
+        self.pend = -1  # end of the current paragraph (next blank line or end of text)
+        self.failed: dict[Any, int] = {}  # closer -> paragraph end where a search found none
+        self.braces: dict[int, int] = {}
+        self.braces_for = -1
+
+    def run(self) -> str:
+        t, i = self.t, 0
+        while i is not None and i < len(t):
+            if i >= self.pend:
+                m = _BLANK.search(t, i)
+                self.pend = m.start() if m else len(t)
+            fence = (i == 0 or t[i - 1] == "\n") and _FENCE.match(t, i)
+            if fence:
+                i = self._fence(fence)
+            elif t[i] == "`":
+                i = self._code_span(i)
+            elif t[i] == "$":
+                i = self._dollar(i)
+            elif t[i] == "\\":
+                i = self._backslash(i)
+            else:
+                m = _PLAIN.match(t, i)
+                self.out.append(m.group())
+                i = m.end()
+        return "".join(self.out)
+
+    def _pending(self) -> bool:
+        """An unclosed span may still close: hide the rest of this (last) paragraph."""
+        return self.streaming and self.pend == len(self.t)
+
+    def _find(self, start: int, closer: str) -> int:
+        if self.failed.get(closer) == self.pend:
+            return -1
+        for m in _CLOSERS[closer].finditer(self.t, start, self.pend):
+            if m.group() == closer:
+                return m.start()
+        self.failed[closer] = self.pend
+        return -1
+
+    def _fence(self, m: re.Match[str]) -> int:
+        run = m.group(1)
+        line_end = self.t.find("\n", m.end())
+        closing = re.compile(rf"^[ \t]*{re.escape(run[0])}{{{len(run)},}}[ \t]*$", re.M)
+        c = closing.search(self.t, line_end) if line_end >= 0 else None
+        end = c.end() if c else len(self.t)
+        self.out.append(self.t[m.start() : end])
+        return end
+
+    def _code_span(self, i: int) -> int:
+        n = len(_TICKS.match(self.t, i).group())
+        key = ("`", n)
+        c = None
+        if self.failed.get(key) != self.pend:
+            c = re.compile(rf"(?<!`)`{{{n}}}(?!`)").search(self.t, i + n, self.pend)
+            if not c:
+                self.failed[key] = self.pend
+        end = c.end() if c else i + n
+        self.out.append(self.t[i:end])
+        return end
+
+    def _dollar(self, i: int) -> int | None:
+        t = self.t
+        if t.startswith("$$", i):
+            j = self._find(i + 2, "$$")
+            if j >= 0 and _tidy(t[i + 2 : j]):
+                return self._display(t[i + 2 : j], j + 2)
+            if j < 0 and self._pending():
+                return None
+            self.out.append("\\$\\$")
+            return i + 2
+        if _MONEY.match(t, i) or t[i + 1 : i + 2].isspace():
+            self.out.append("\\$")
+            return i + 1
+        j = self._find(i + 1, "$") if i + 1 < len(t) else -1
+        if (j < 0 or j + 1 == len(t)) and self._pending():
+            return None  # no closer yet, or one whose next character is still unknown
+        if j >= 0 and not t[j - 1].isspace() and not t[j + 1 : j + 2].isdigit():
+            return self._inline(t[i + 1 : j], j + 1)
+        self.out.append("\\$")
+        return i + 1
+
+    def _backslash(self, i: int) -> int | None:
+        t = self.t
+        if self.streaming and len(t) - i < 8 and "\\boxed{".startswith(t[i:]):
+            return None  # a trailing "\", "\bo": a delimiter may be arriving
+        two = t[i : i + 2]
+        if two in ("\\(", "\\["):
+            j = self._find(i + 2, "\\)" if two == "\\(" else "\\]")
+            if j >= 0:
+                handler = self._inline if two == "\\(" else self._display
+                return handler(t[i + 2 : j], j + 2)
+            if self._pending():
+                return None
+            self.out.append("\\" + two)  # "\\(" shows the backslash as text
+            return i + 2
+        if t.startswith(_BOXED, i):
+            return self._bare_boxed(i)
+        self.out.append(two)
+        return i + 2
+
+    def _bare_boxed(self, i: int) -> int | None:
+        """``\\boxed{…}`` outside math would show as source; wrap it as inline math."""
+        k = _INDENT.match(self.t, i + len(_BOXED)).end()
+        if k == len(self.t) and self._pending():
+            return None
+        if k < len(self.t) and self.t[k] == "{":
+            close = self._matching_brace(k)
+            if close >= 0:
+                return self._inline(self.t[i : close + 1], close + 1)
+            if self._pending():
+                return None
+        self.out.append(_BOXED)
+        return i + len(_BOXED)
+
+    def _matching_brace(self, k: int) -> int:
+        if self.braces_for != self.pend:  # once per paragraph, from a token boundary
+            self.braces, self.braces_for, stack = {}, self.pend, []
+            for m in _BRACES.finditer(self.t, k, self.pend):
+                if m.group() == "{":
+                    stack.append(m.start())
+                elif m.group() == "}" and stack:
+                    self.braces[stack.pop()] = m.start()
+        return self.braces.get(k, -1)
+
+    def _inline(self, body: str, end: int) -> int:
+        body = _tidy(body)
+        if body:
+            gap = " " if self.t[end : end + 1].isdigit() else ""  # "$x$5" would not close
+            self.out.append(f"${body}${gap}")
+        return end
+
+    def _display(self, body: str, end: int) -> int:
+        body = _tidy(body)
+        if not body:
+            return end
+        line = self._line_so_far()
+        if line.strip():
+            self.out[-1] = self.out[-1].rstrip(" \t")
+            item = _LIST_ITEM.match(line)
+            indent = " " * item.end() if item else _INDENT.match(line).group()
+            self.out.append("\n" + indent)
+        else:
+            indent = line
+        self.out.append(f"$$\n{indent}{body}\n{indent}$$")
+        after = _INDENT.match(self.t, end).end()
+        if after < len(self.t) and self.t[after] != "\n":
+            self.out.append("\n" + indent)
+            return after
+        return end
+
+    def _line_so_far(self) -> str:
+        parts = []
+        for piece in reversed(self.out):
+            k = piece.rfind("\n")
+            parts.append(piece[k + 1 :])
+            if k >= 0:
+                break
+        return "".join(reversed(parts))
+
+
+def prepare_markdown(text: str, *, streaming: bool) -> str:
+    """Markdown whose math is all ``$…$`` / ``$$…$$`` and whose other dollars are escaped."""
+    note = TRUNCATED_NOTE if len(text) > MAX_CHARS else ""
+    return _Scanner(text[:MAX_CHARS], streaming).run() + note
+
+
+def final_answer_markdown(answer_latex: str) -> str:
+    """The highlighted final answer as display math (no ``\\boxed``; the box is CSS)."""
+    body = _tidy(_BLANK.sub("\n", answer_latex))
+    return f"$$\n{body}\n$$" if body else ""
+
+
+# --- server-side HTML ------------------------------------------------------------------
+
+_UNSAFE_LINK = re.compile(r"(?:javascript|vbscript|data|file):", re.I)
+
+
+def _safe_link(url: str) -> bool:
+    return not _UNSAFE_LINK.match(re.sub(r"[\x00-\x20]", "", url))
+
+
+def _math_inline(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if src[pos] != "$" or src.startswith("$$", pos):
+        return False
+    for m in _CLOSERS["$"].finditer(src, pos + 1, state.posMax):
+        if m.group() == "$":
+            if not silent:
+                state.push("math_inline", "span", 0).content = src[pos + 1 : m.start()]
+            state.pos = m.end()
+            return True
+    return False
+
+
+def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A ``$$`` line, body lines, a ``$$`` line: the shape ``prepare_markdown`` writes."""
+
+    def line(n: int) -> str:
+        return state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]].strip()
+
+    if state.sCount[start] - state.blkIndent >= 4 or line(start) != "$$":
+        return False
+    close = start + 1
+    while close < end and line(close) not in ("$$", ""):
+        close += 1
+    if close >= end or line(close) != "$$":
+        return False
+    if not silent:
+        token = state.push("math_display", "div", 0)
+        token.block, token.map = True, [start, close + 1]
+        token.content = state.getLines(start + 1, close, state.blkIndent, False).strip()
+    state.line = close + 1
+    return True
+
+
+def _build_renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.validateLink = _safe_link  # markdown-it's default lets data:image/png through
+    md.inline.ruler.before("escape", "math_inline", _math_inline)
+    md.block.ruler.before("fence", "math_block", _math_block, {"alt": ["paragraph", "blockquote", "list"]})
+    md.add_render_rule(
+        "math_inline", lambda self, tokens, idx, options, env: f'<span class="math-inline">{escapeHtml(tokens[idx].content)}</span>'
+    )
+    md.add_render_rule(
+        "math_display", lambda self, tokens, idx, options, env: f'<div class="math-display">{escapeHtml(tokens[idx].content)}</div>\n'
+    )
+    return md
+
+
+_RENDERER = _build_renderer()
+
+
+def render_html(text: str) -> str:
+    """HTML with math left as escaped LaTeX (no delimiters) in ``span.math-inline`` and
+    ``div.math-display``, for the page to render with KaTeX. The page must keep KaTeX's
+    ``trust: false``, or ``\\href{javascript:…}`` and ``\\htmlData`` inside math come alive."""
+    return _RENDERER.render(prepare_markdown(text, streaming=False))
