@@ -240,3 +240,15 @@ def test_finished_output_is_balanced_and_idempotent(text):
 def test_idempotent_on_any_text(text):
     out = final(text)
     assert final(out) == out
+
+
+def test_bracket_delimiters_for_gradio_leave_prices_as_text():
+    out = prepare_markdown("A pen costs $5 and a book $7. So \\(x = 2\\) and $$y^2$$", streaming=False, delimiters="brackets")
+    assert out.startswith("A pen costs \\$5 and a book \\$7. So \\(x = 2\\)")
+    assert "\\[\ny^2\n\\]" in out
+    assert out.count("$") == 2  # only the two escaped prices
+    assert final_answer_markdown("x = 2", delimiters="brackets") == "\\[\nx = 2\n\\]"
+
+
+def test_bracket_delimiters_hide_an_unclosed_formula_while_streaming():
+    assert prepare_markdown("Step 1: $\\frac{1}{", streaming=True, delimiters="brackets") == "Step 1: "

@@ -44,9 +44,13 @@ def _tidy(body: str) -> str:
     return body
 
 
+_DELIMITERS = {"dollars": ("$", "$", "$$", "$$"), "brackets": ("\\(", "\\)", "\\[", "\\]")}
+
+
 class _Scanner:
-    def __init__(self, text: str, streaming: bool) -> None:
+    def __init__(self, text: str, streaming: bool, delimiters: str = "dollars") -> None:
         self.t, self.streaming = text, streaming
+        self.delims = _DELIMITERS[delimiters]
         self.out: list[str] = []
         self.pend = -1  # end of the current paragraph (next blank line or end of text)
         self.failed: dict[Any, int] = {}  # closer -> paragraph end where a search found none
@@ -175,8 +179,8 @@ class _Scanner:
     def _inline(self, body: str, end: int) -> int:
         body = _tidy(body)
         if body:
-            gap = " " if self.t[end : end + 1].isdigit() else ""  # "$x$5" would not close
-            self.out.append(f"${body}${gap}")
+            gap = " " if self.delims[1] == "$" and self.t[end : end + 1].isdigit() else ""  # "$x$5" would not close
+            self.out.append(f"{self.delims[0]}{body}{self.delims[1]}{gap}")
         return end
 
     def _display(self, body: str, end: int) -> int:
@@ -191,7 +195,7 @@ class _Scanner:
             self.out.append("\n" + indent)
         else:
             indent = line
-        self.out.append(f"$$\n{indent}{body}\n{indent}$$")
+        self.out.append(f"{self.delims[2]}\n{indent}{body}\n{indent}{self.delims[3]}")
         after = _INDENT.match(self.t, end).end()
         if after < len(self.t) and self.t[after] != "\n":
             self.out.append("\n" + indent)
@@ -208,16 +212,22 @@ class _Scanner:
         return "".join(reversed(parts))
 
 
-def prepare_markdown(text: str, *, streaming: bool) -> str:
-    """Markdown whose math is all ``$…$`` / ``$$…$$`` and whose other dollars are escaped."""
+def prepare_markdown(text: str, *, streaming: bool, delimiters: str = "dollars") -> str:
+    """Markdown whose math is all ``$…$`` / ``$$…$$`` and whose other dollars are escaped.
+
+    ``delimiters="brackets"`` writes ``\\(…\\)`` / ``\\[…\\]`` instead, for Gradio: its
+    Markdown finds math with a plain regex that ignores ``\\$``, so with ``$`` delimiters
+    "costs \\$5 and \\$7" would still render "5 and " as math.
+    """
     note = TRUNCATED_NOTE if len(text) > MAX_CHARS else ""
-    return _Scanner(text[:MAX_CHARS], streaming).run() + note
+    return _Scanner(text[:MAX_CHARS], streaming, delimiters).run() + note
 
 
-def final_answer_markdown(answer_latex: str) -> str:
+def final_answer_markdown(answer_latex: str, delimiters: str = "dollars") -> str:
     """The highlighted final answer as display math (no ``\\boxed``; the box is CSS)."""
     body = _tidy(_BLANK.sub("\n", answer_latex))
-    return f"$$\n{body}\n$$" if body else ""
+    _, _, open_, close = _DELIMITERS[delimiters]
+    return f"{open_}\n{body}\n{close}" if body else ""
 
 
 # --- server-side HTML ------------------------------------------------------------------

@@ -10,11 +10,13 @@ from tutor.math_markdown import final_answer_markdown, prepare_markdown
 from tutor.service import ReplyView, TutorService
 
 LATEX = [
-    {"left": "$$", "right": "$$", "display": True},
-    {"left": "$", "right": "$", "display": False},
+    {"left": "\\[", "right": "\\]", "display": True},
+    {"left": "\\(", "right": "\\)", "display": False},
 ]
+"""Bracket delimiters only: Gradio finds ``$`` math with a regex blind to ``\\$``, so prices
+("costs $5 and $7") would turn into math. ``prepare_markdown`` writes all math this way."""
 CSS = """
-.final-answer { border: 2px solid #16a34a; border-radius: 8px; padding: 0.25rem 1rem; background: #f0fdf4; }
+#final-answer { border: 2px solid #16a34a; border-radius: 8px; padding: 0.25rem 1rem; background: #f0fdf4; }
 .notice { color: #b45309; }
 """
 
@@ -29,13 +31,19 @@ def _history_choices(service: TutorService, token: str | None) -> list[tuple[str
     return [(f"{s.updated_at:%d %b %H:%M} · {s.title}", s.id) for s in service.history(token)]
 
 
-def _render(view: ReplyView, streaming: bool) -> tuple:
-    thinking_open = view.thinking or not view.solution
-    final = final_answer_markdown(view.final_answer) if view.final_answer else ""
+def _markdown(text: str, streaming: bool) -> str:
+    return prepare_markdown(text, streaming=streaming, delimiters="brackets")
+
+
+def _render(view: ReplyView, streaming: bool, thinking_box=None) -> tuple:
+    """Component values for a reply; ``thinking_box`` overrides the accordion update."""
+    final = "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets") if view.final_answer else ""
+    if thinking_box is None:
+        thinking_box = gr.Accordion(visible=bool(view.reasoning), open=view.thinking or not view.solution)
     return (
-        gr.Accordion(visible=bool(view.reasoning), open=thinking_open),
-        prepare_markdown(view.reasoning, streaming=streaming),
-        prepare_markdown(view.solution, streaming=streaming),
+        thinking_box,
+        _markdown(view.reasoning, streaming),
+        _markdown(view.solution, streaming),
         gr.Markdown(final, visible=bool(final)),
         view.notice or "",
     )
@@ -49,15 +57,16 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
 
         gr.Markdown("# Math tutor\nAsk a maths question and watch the solution being worked out step by step.")
         with gr.Row():
-            question = gr.Textbox(label="Question", placeholder="e.g. Solve 3x^2 + 4x + 5 = 1", lines=1, max_lines=6, scale=5)
+            # Disabled until the page load has given this browser its identity, so nothing is asked anonymously.
+            question = gr.Textbox(label="Question", placeholder="e.g. Solve 3x^2 + 4x + 5 = 1", lines=1, max_lines=6, scale=5, interactive=False)
             with gr.Column(scale=1, min_width=120):
-                solve = gr.Button("Solve", variant="primary")
+                solve = gr.Button("Solve", variant="primary", interactive=False)
                 stop = gr.Button("Stop", variant="stop", visible=False)
         notice = gr.Markdown(elem_classes="notice")
         with gr.Accordion("Thinking", open=True, visible=False) as thinking_box:
             reasoning = gr.Markdown(latex_delimiters=LATEX)
         solution = gr.Markdown(latex_delimiters=LATEX)
-        final = gr.Markdown(latex_delimiters=LATEX, elem_classes="final-answer", visible=False)
+        final = gr.Markdown(latex_delimiters=LATEX, elem_id="final-answer", visible=False)
         with gr.Row():
             answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)
             check = gr.Button("Check answer", scale=1)
@@ -72,7 +81,8 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
             state = dict(state or {})
             if not _token(state):
                 state["token"] = secrets.token_urlsafe(24)
-            return state, gr.Dropdown(choices=_history_choices(service, state["token"]), value=None)
+            ready = (gr.Textbox(interactive=True), gr.Button(interactive=True))
+            return state, gr.Dropdown(choices=_history_choices(service, state["token"]), value=None), *ready
 
         def on_solve(text: str, state: dict | None, current_session: int | None):
             token = _token(state)
@@ -80,13 +90,18 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
                 yield gr.update(), gr.update(), gr.update(), gr.update(), "Your page is still loading; please try again.", gr.update(), gr.update(), current_session, None, ""
                 return
             busy = (gr.Button(visible=False), gr.Button(visible=True))
+            shown = None  # (visible, open) of the Thinking block: sent only when it changes,
+            # so a student who opens it again after the solution starts is not overruled
             for view in service.ask(token, text, current_session):
                 if view.status == "refused":
                     yield *(gr.update(),) * 4, view.notice, gr.update(), gr.update(), current_session, gr.update(), gr.update()
                     return
                 done = view.status != "generating"
                 buttons = (gr.Button(visible=True), gr.Button(visible=False)) if done else busy
-                yield *_render(view, streaming=not done), *buttons, view.session_id, view.message_id, ""
+                state = (bool(view.reasoning), view.thinking or not view.solution)
+                box = gr.update() if state == shown else gr.Accordion(visible=state[0], open=state[1])
+                shown = state
+                yield *_render(view, not done, box), *buttons, view.session_id, view.message_id, ""
 
         def on_stop(state: dict | None):
             if _token(state):
@@ -117,7 +132,7 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
         def on_new():
             return *(gr.Accordion(visible=False), "", "", gr.Markdown("", visible=False), ""), None, None, "", gr.Dropdown(value=None)
 
-        page.load(on_load, inputs=identity, outputs=[identity, history], queue=False)
+        page.load(on_load, inputs=identity, outputs=[identity, history, question, solve], queue=False)
         solve_args = dict(
             fn=on_solve,
             inputs=[question, identity, session_id],
