@@ -7,7 +7,8 @@ import logging
 
 import uvicorn
 
-from storage import Store, make_engine, upgrade
+from storage import SchoolStore, Store, make_engine, upgrade
+from storage.admin import bootstrap_teacher
 from tutor.backends.factory import create_backend
 from tutor.config import Settings
 from tutor.service import TutorService
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     upgrade(engine)
     store = Store(engine)
     store.mark_interrupted()
+    password = settings.teacher_password.get_secret_value() if settings.teacher_password else None
+    bootstrap_teacher(SchoolStore(store), settings.teacher_user, password)
     backend, generation = create_backend(settings)
     service = TutorService(backend, store, generation, settings.max_question_chars)
     print(f"Math tutor: http://{settings.host}:{settings.port}/  (model: {backend.model_id})", flush=True)

@@ -2,16 +2,40 @@
 
 from storage.db import StorageError, make_engine, upgrade
 from storage.records import (
+    AttemptPoint,
     AttemptRecord,
+    ClassRecord,
+    FlagListing,
+    FlagRecord,
     MessageRecord,
+    ReviewFilter,
     SessionDetail,
     SessionRecord,
+    SessionSummary,
     StudentRecord,
+    StudentSummary,
+    TeacherRecord,
+    Transcript,
+    TranscriptEntry,
 )
+from storage.school import SchoolStore
 from storage.store import Store
+from storage.teachers import LoginThrottle
 
 __all__ = [
+    "AttemptPoint",
     "AttemptRecord",
+    "ClassRecord",
+    "FlagListing",
+    "FlagRecord",
+    "LoginThrottle",
+    "ReviewFilter",
+    "SchoolStore",
+    "SessionSummary",
+    "StudentSummary",
+    "TeacherRecord",
+    "Transcript",
+    "TranscriptEntry",
     "MessageRecord",
     "SessionDetail",
     "SessionRecord",

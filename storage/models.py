@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, MetaData, String, Text, true
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, MetaData, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -144,3 +144,24 @@ class Attempt(Base):
     correct: Mapped[bool] = mapped_column()
     feedback: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Flag(Base):
+    """Something a teacher should look at, raised automatically on a message.
+
+    One row per (message, kind): raising the same kind again updates nothing.
+    """
+
+    __tablename__ = "flags"
+    __table_args__ = (UniqueConstraint("message_id", "kind", name="uq_flags_message_id_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)

@@ -59,3 +59,107 @@ class AttemptRecord:
 class SessionDetail:
     session: SessionRecord
     messages: list[tuple[MessageRecord, list[AttemptRecord]]]
+
+
+# -- teachers, classes and review (storage/school.py) ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherRecord:
+    id: int
+    username: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRecord:
+    id: int
+    teacher_id: int
+    name: str
+    join_code: str
+    created_at: datetime
+    students: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRecord:
+    id: int
+    message_id: int
+    kind: str
+    detail: str
+    created_at: datetime
+    reviewed: bool
+    reviewed_at: datetime | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilter:
+    """What a teacher narrowed the class view to; every field optional."""
+
+    student_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    flag: str | None = None
+    """None: any message; "any": messages with an open flag; otherwise that flag kind."""
+    search: str | None = None
+    """Case-insensitive substring of the question text."""
+
+
+@dataclass(frozen=True, slots=True)
+class StudentSummary:
+    student_id: int
+    name: str
+    sessions: int
+    questions: int
+    attempts: int
+    correct: int
+    open_flags: int
+    last_active_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session_id: int
+    student_id: int
+    student_name: str
+    title: str
+    updated_at: datetime
+    questions: int
+    open_flags: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlagListing:
+    flag: FlagRecord
+    student_id: int
+    student_name: str
+    session_id: int
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptEntry:
+    message: MessageRecord
+    attempts: list[AttemptRecord]
+    flags: list[FlagRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    session: SessionRecord
+    student_name: str
+    class_id: int
+    entries: list[TranscriptEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptPoint:
+    """One checked answer, with its question, for progress plots."""
+
+    student_id: int
+    student_name: str
+    message_id: int
+    question: str
+    correct: bool
+    created_at: datetime

@@ -51,7 +51,7 @@ def test_migration_matches_models(engine: Engine) -> None:
     upgrade(engine)  # a second upgrade is a no-op
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
 
 
 def test_pragmas_set_on_every_connection(engine: Engine) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from storage import SessionDetail, SessionRecord, Store, StudentRecord
+from storage import SchoolStore, SessionDetail, SessionRecord, Store, StudentRecord
+from tutor import flags
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.checking import Verdict, check_answer
 from tutor.reply_parser import parse_reply
@@ -59,6 +60,7 @@ class TutorService:
         self.max_question_chars = max_question_chars
         self._active: dict[int, Generation] = {}
         self._lock = threading.Lock()
+        self.school = SchoolStore(store)
 
     # identity and history -------------------------------------------------
     def student(self, token: str) -> StudentRecord:
@@ -132,6 +134,7 @@ class TutorService:
                 status=status,
                 error=error,
             )
+            self._raise_flags(message.id, lambda: flags.reply_flags(question, parsed.solution, parsed.final_answer, status))
         final = self._view(view, text)
         notice = f"{error} Your question is saved; please try again." if error else None
         yield replace(final, status=status, thinking=False, notice=notice)
@@ -172,8 +175,35 @@ class TutorService:
             return CheckResult(None, "The tutor gave no final answer to this question, so there is nothing to check against. Try asking again.")
         verdict = check_answer(answer=answer, reference=message.final_answer)
         self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
+        self._raise_flags(message.id, lambda: flags.attempt_flags(
+            [(a.status, a.correct) for a in self.school.attempts_for_message(message.id)], answer))
         if verdict.correct:
             return CheckResult(verdict, f"Correct! {verdict.feedback}")
         if verdict.status == "incorrect":
             return CheckResult(verdict, f"Not quite. {verdict.feedback}")
         return CheckResult(verdict, verdict.feedback)
+
+    # classes and flags -------------------------------------------------------
+    def join_class(self, token: str, name: str, code: str) -> str:
+        """Attach this browser's student (and their earlier sessions) to a class; one line for the page."""
+        name, code = (name or "").strip(), (code or "").strip()
+        if not name or not code:
+            return "Type your name and the class code your teacher gave you."
+        if len(name) > 100 or len(code) > 20:
+            return "That name or code is too long."
+        joined = self.school.join_class(self.student(token).id, name, code)
+        if joined is None:
+            return "No class has that code. Check it with your teacher."
+        return f"You joined {joined.name} as {' '.join(name.split())}."
+
+    def current_class(self, token: str) -> str | None:
+        """The name of the class this browser's student is in, if any."""
+        joined = self.school.class_of_student(self.student(token).id)
+        return joined.name if joined else None
+
+    def _raise_flags(self, message_id: int, compute) -> None:
+        """Flags never get in the student's way: a failure here is logged, not raised."""
+        try:
+            self.school.raise_flags(message_id, flags.pairs(compute()))
+        except Exception:  # noqa: BLE001
+            log.exception("could not raise flags for message %s", message_id)

@@ -1,4 +1,4 @@
-"""The web server: the student page at ``/``, ``/health``, safe defaults for Gradio."""
+"""The web server: the student page at ``/``, the teacher page at ``/teacher``, ``/health``, safe defaults for Gradio."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from tutor.review import TeacherReview
 from tutor.service import TutorService
-from ui import student
+from ui import student, teacher
 
 
 def browser_secret(data_dir: Path) -> str:
@@ -36,6 +37,7 @@ def build_app(service: TutorService, data_dir: Path) -> FastAPI:
         body = {"status": "ok" if ready else "loading", "model": service.backend.model_id, "model_loaded": ready}
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    teacher.mount(app, TeacherReview(service.school, data_dir / "exports"))  # before "/", which would shadow it
     page = student.build(service, browser_secret(data_dir))
     page.queue(default_concurrency_limit=None, max_size=256)
     return gr.mount_gradio_app(

@@ -64,8 +64,8 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
                 stop = gr.Button("Stop", variant="stop", visible=False)
         notice = gr.Markdown(elem_classes="notice")
         with gr.Accordion("Thinking", open=True, visible=False) as thinking_box:
-            reasoning = gr.Markdown(latex_delimiters=LATEX)
-        solution = gr.Markdown(latex_delimiters=LATEX)
+            reasoning = gr.Markdown(latex_delimiters=LATEX, elem_id="reasoning")
+        solution = gr.Markdown(latex_delimiters=LATEX, elem_id="solution")
         final = gr.Markdown(latex_delimiters=LATEX, elem_id="final-answer", visible=False)
         with gr.Row():
             answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)

@@ -1,0 +1,119 @@
+"""Teacher accounts and classes from the command line.
+
+    python -m storage.admin add-teacher NAME            (asks for the password; or --password-stdin)
+    python -m storage.admin reset-password NAME         (same)
+    python -m storage.admin remove-teacher NAME
+    python -m storage.admin list-teachers
+    python -m storage.admin create-class TEACHER "CLASS NAME"   (prints the join code alone on the last line)
+    python -m storage.admin list-classes [TEACHER]
+
+The database is ``TUTOR_DATABASE_URL`` (or the SQLite file under ``TUTOR_DATA_DIR``), as for
+the app, or ``--database-url``; it is upgraded to the newest schema first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from storage.db import make_engine, upgrade
+from storage.school import SchoolStore
+from storage.store import Store
+
+
+def bootstrap_teacher(school: SchoolStore, username: str | None, password: str | None) -> None:
+    """Start-up: create or update the `TUTOR_TEACHER_USER` account when both values are set."""
+    if not username and not password:
+        return
+    if not username or not password:
+        raise SystemExit("set both TUTOR_TEACHER_USER and TUTOR_TEACHER_PASSWORD, or neither")
+    try:
+        school.ensure_teacher(username, password)
+    except ValueError as exc:
+        raise SystemExit(f"TUTOR_TEACHER_USER/TUTOR_TEACHER_PASSWORD: {exc}") from None
+
+
+def _database_url(given: str | None) -> str:
+    if given:
+        return given
+    from tutor.config import Settings  # the app's own resolution of TUTOR_DATABASE_URL / TUTOR_DATA_DIR
+
+    return Settings().resolved_database_url()
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise SystemExit("the passwords differ")
+    return first
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m storage.admin", description="Teacher accounts and classes.")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: as the app)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("add-teacher", "reset-password"):
+        p = sub.add_parser(name)
+        p.add_argument("username")
+        p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    sub.add_parser("remove-teacher").add_argument("username")
+    sub.add_parser("list-teachers")
+    p = sub.add_parser("create-class")
+    p.add_argument("teacher")
+    p.add_argument("name")
+    sub.add_parser("list-classes").add_argument("teacher", nargs="?")
+    args = parser.parse_args(argv)
+
+    engine = make_engine(_database_url(args.database_url))
+    try:
+        upgrade(engine)
+        school = SchoolStore(Store(engine))
+        return _run(args, school)
+    finally:
+        engine.dispose()
+
+
+def _run(args: argparse.Namespace, school: SchoolStore) -> int:
+    if args.command == "add-teacher":
+        try:
+            school.add_teacher(args.username, _password(args))
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"teacher {args.username} added")
+    elif args.command == "reset-password":
+        try:
+            found = school.set_password(args.username, _password(args))
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        if not found:
+            raise SystemExit(f"error: no teacher {args.username!r}")
+        print(f"password of {args.username} reset")
+    elif args.command == "remove-teacher":
+        if not school.remove_teacher(args.username):
+            raise SystemExit(f"error: no teacher {args.username!r}")
+        print(f"teacher {args.username} removed (their classes too; students keep their history)")
+    elif args.command == "list-teachers":
+        for t in school.teachers():
+            print(f"{t.username}\tsince {t.created_at:%Y-%m-%d}")
+    elif args.command == "create-class":
+        teacher = school.teacher(args.teacher)
+        if teacher is None:
+            raise SystemExit(f"error: no teacher {args.teacher!r}; add one with add-teacher")
+        try:
+            created = school.create_class(teacher.id, args.name)
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"class {created.name!r} created for {teacher.username}; students join with the code:")
+        print(created.join_code)
+    elif args.command == "list-classes":
+        rows = [(u, c) for u, c in school.all_classes() if args.teacher in (None, u)]
+        for username, c in rows:
+            print(f"{c.join_code}\t{username}\t{c.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Teacher passwords and sign-in: salted scrypt hashes and a failed-login throttle.
+
+Hash format: ``scrypt$N$r$p$salt_b64$hash_b64`` — the parameters travel with the hash, so
+they can be raised later without breaking stored accounts (`needs_rehash` says when).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # ~16 MiB and ~50 ms per hash
+SALT_BYTES, KEY_BYTES = 16, 32
+MAX_PASSWORD_CHARS = 1024
+MIN_PASSWORD_CHARS = 8
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+def valid_username(username: object) -> bool:
+    return isinstance(username, str) and bool(USERNAME_PATTERN.fullmatch(username))
+
+
+def check_new_password(password: str) -> None:
+    """ValueError unless `password` is acceptable for a new account or a reset."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise ValueError(f"the password may have at most {MAX_PASSWORD_CHARS} characters")
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=KEY_BYTES
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str) -> str:
+    check_new_password(password)
+    salt = secrets.token_bytes(SALT_BYTES)
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+# Verifying an unknown username still costs one scrypt, so timing does not reveal accounts.
+_DUMMY_HASH = f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(b'0' * SALT_BYTES)}${_b64(b'0' * KEY_BYTES)}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """True when `password` matches `stored`; never raises. `stored=None` burns the same time."""
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
+        return False
+    try:
+        scheme, n, r, p, salt, digest = (stored or _DUMMY_HASH).split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return stored is not None and hmac.compare_digest(actual, expected)
+
+
+def needs_rehash(stored: str) -> bool:
+    return not stored.startswith(f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}$")
+
+
+@dataclass
+class _Failures:
+    locked_until: float = 0.0
+    times: list[float] = field(default_factory=list)
+
+
+class LoginThrottle:
+    """Failed sign-ins per (username, address) and per address.
+
+    After `max_failures` failures within `window_s`, that key is locked for `lock_s`
+    seconds: every attempt is refused without checking the password. A success clears
+    the (username, address) key. In memory: a restart forgets, which is acceptable for
+    a throttle (the scrypt cost still bounds guessing).
+    """
+
+    def __init__(
+        self,
+        max_failures: int = 5,
+        lock_s: float = 60.0,
+        window_s: float = 300.0,
+        per_address_failures: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures, self.lock_s, self.window_s = max_failures, lock_s, window_s
+        self.per_address_failures = per_address_failures
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: dict[tuple[str, str], _Failures] = {}
+
+    def _keys(self, username: str, address: str) -> list[tuple[tuple[str, str], int]]:
+        return [((username.lower(), address), self.max_failures), (("", address), self.per_address_failures)]
+
+    def locked_for(self, username: str, address: str) -> float:
+        """Seconds left on a lock for this username from this address; 0 when free."""
+        now = self._clock()
+        with self._lock:
+            left = [s.locked_until - now for k, _ in self._keys(username, address) if (s := self._state.get(k))]
+        return max([0.0, *left])
+
+    def failed(self, username: str, address: str) -> None:
+        now = self._clock()
+        with self._lock:
+            if len(self._state) > 100_000:  # bound memory under a spray of names
+                self._state = {k: s for k, s in self._state.items() if s.locked_until > now}
+            for key, limit in self._keys(username, address):
+                state = self._state.setdefault(key, _Failures())
+                state.times = [t for t in state.times if now - t < self.window_s] + [now]
+                if len(state.times) >= limit:
+                    state.locked_until = now + self.lock_s
+                    state.times = []
+
+    def succeeded(self, username: str, address: str) -> None:
+        with self._lock:
+            self._state.pop((username.lower(), address), None)

@@ -1,0 +1,319 @@
+"""Many students, one model: an in-process batching loop over ``model.forward``.
+
+Every request in flight is a row of one batch with one shared KV cache. A single scheduler
+thread runs the model: each step it (1) drops rows whose student pressed Stop (their slot is
+free for the next step), (2) prefills newcomers (left-padded, a token budget per step so the
+rows already streaming never wait long) and merges their cache into the batch, and (3) decodes
+one token for every row. Each row streams through its own ``TextStreamer``, so every student
+still sees their own reply, word by word.
+
+Why not transformers' ``ContinuousBatchingManager``: measured on this 2-core CPU with the demo
+model it gave ~40 tokens/s in aggregate for 8 streams, against ~85 for a padded batch of
+``forward`` calls (see docs/serving.md). On a GPU it is worth re-measuring.
+
+LongRoPE (Phi-4-mini): the rotary table is picked from the longest position in a forward call
+(short factors up to ``original_max_position_embeddings``, long beyond), and ``generate``
+re-prefills a sequence when it crosses that boundary. Batching must not change a reply, so
+rows are kept in two groups that never share a forward call: sequences still within the
+original length, and sequences past it. A row that crosses is re-prefilled alone in the long
+group — exactly what ``generate`` does for one sequence.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import torch
+from transformers import DynamicCache
+
+from tutor.backends.base import Backend, Emit, GenerationError, GenerationSettings, Message
+from tutor.backends.transformers_backend import TransformersBackend, _EmitStreamer
+from tutor.model_source import ModelLocation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Request:
+    prompt: list[int]
+    settings: GenerationSettings
+    emit: Emit
+    cancelled: threading.Event
+    streamer: _EmitStreamer
+    tokens: list[int] = field(default_factory=list)
+    generated: int = 0
+    finished: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+    submitted: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+
+    def __post_init__(self) -> None:
+        self.tokens = list(self.prompt)
+
+
+class _Group:
+    """Rows sharing one left-padded KV cache (and so one rotary regime)."""
+
+    def __init__(self, long: bool):
+        self.long = long
+        self.rows: list[_Request] = []
+        self.cache: DynamicCache | None = None
+        self.mask: torch.Tensor | None = None  # [rows, cached length], 1 = real token
+
+    def keep(self, keep: list[int]) -> None:
+        """Keep only rows at ``keep``; trim padding columns no row needs any more."""
+        if len(keep) == len(self.rows):
+            return
+        self.rows = [self.rows[i] for i in keep]
+        if not self.rows:
+            self.cache, self.mask = None, None
+            return
+        index = torch.tensor(keep, device=self.mask.device)
+        self.mask = self.mask.index_select(0, index)
+        used = self.mask.any(dim=0).nonzero()
+        start = int(used[0]) if len(used) else 0
+        self.mask = self.mask[:, start:]
+        for layer in self.cache.layers:
+            layer.keys = layer.keys.index_select(0, index)[:, :, start:]
+            layer.values = layer.values.index_select(0, index)[:, :, start:]
+
+    def merge(self, rows: list[_Request], cache: DynamicCache, mask: torch.Tensor) -> None:
+        """Append freshly prefilled rows, left-padding whichever side is shorter."""
+        if not self.rows:
+            self.rows, self.cache, self.mask = list(rows), cache, mask
+            return
+        length = max(self.mask.shape[1], mask.shape[1])
+
+        def pad(t: torch.Tensor, dim: int) -> torch.Tensor:
+            missing = length - t.shape[dim]
+            if missing == 0:
+                return t
+            shape = list(t.shape)
+            shape[dim] = missing
+            return torch.cat([t.new_zeros(shape), t], dim=dim)
+
+        for mine, theirs in zip(self.cache.layers, cache.layers):
+            mine.keys = torch.cat([pad(mine.keys, 2), pad(theirs.keys, 2)], dim=0)
+            mine.values = torch.cat([pad(mine.values, 2), pad(theirs.values, 2)], dim=0)
+        self.mask = torch.cat([pad(self.mask, 1), pad(mask, 1)], dim=0)
+        self.rows += rows
+
+
+class BatchedBackend(Backend):
+    """The default in-process engine: concurrent students share the model by batching.
+
+    ``max_batch`` rows decode together; more requests wait (in arrival order) for a slot.
+    ``prefill_budget`` caps the prompt tokens prefilled per step so streaming rows keep flowing.
+    """
+
+    def __init__(self, engine: TransformersBackend, max_batch: int = 16, prefill_budget: int = 4096):
+        self.engine = engine
+        self.model = engine.model
+        self.tokenizer = engine.tokenizer
+        self.model_id = engine.model_id
+        self.stall_timeout = engine.stall_timeout
+        self.max_batch = max_batch
+        self.max_concurrency = max_batch
+        self.prefill_budget = prefill_budget
+        config = self.model.config.get_text_config()
+        rope = getattr(config, "rope_parameters", None) or {}
+        self.long_from: int | None = (
+            int(rope.get("original_max_position_embeddings") or config.original_max_position_embeddings)
+            if rope.get("rope_type") == "longrope"
+            else None
+        )
+        eos = self.model.generation_config.eos_token_id
+        eos = eos if isinstance(eos, list) else [eos] if eos is not None else []
+        if self.tokenizer.eos_token_id is not None:
+            eos.append(self.tokenizer.eos_token_id)
+        self.eos = set(eos)
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else (eos[0] if eos else 0)
+        self._pending: deque[_Request] = deque()
+        self._groups = [_Group(long=False), _Group(long=True)]
+        self._wake = threading.Condition()
+        self._closed = False
+        self.steps = 0
+        self._thread = threading.Thread(target=self._loop, name="tutor-batching", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def load(cls, location: ModelLocation, cuda: bool | None = None, stall_timeout: float = 60.0, max_batch: int | None = None) -> "BatchedBackend":
+        engine = TransformersBackend.load(location, cuda=cuda, stall_timeout=stall_timeout)
+        if max_batch is None:
+            max_batch = 32 if engine.model.device.type == "cuda" else 16
+        return cls(engine, max_batch=max_batch)
+
+    # the Backend seam ---------------------------------------------------------
+    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
+        prompt = self.engine.prompt_ids(messages)["input_ids"][0].tolist()
+        request = self.submit(prompt, settings, emit, cancelled)
+        request.finished.wait()
+        if request.error is not None:
+            raise request.error
+
+    def submit(self, prompt: list[int], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> _Request:
+        streamer = _EmitStreamer(self.tokenizer, emit, self.engine._strip)
+        streamer.next_tokens_are_prompt = False
+        request = _Request(prompt, settings, emit, cancelled, streamer)
+        with self._wake:
+            if self._closed:
+                raise GenerationError("The tutor is shutting down.")
+            self._pending.append(request)
+            self._wake.notify()
+        return request
+
+    def active(self) -> int:
+        return sum(len(g.rows) for g in self._groups)
+
+    def waiting(self) -> int:
+        return len(self._pending)
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join(timeout=10)
+
+    # the scheduler thread -----------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._closed and not self._pending and not self.active():
+                    self._wake.wait()
+                if self._closed:
+                    break
+            try:
+                with torch.inference_mode():
+                    self._step()
+            except Exception as exc:  # noqa: BLE001 - fail the rows in flight, keep serving
+                log.exception("batched generation step failed")
+                for group in self._groups:
+                    for row in group.rows:
+                        self._finish(row, GenerationError(f"The model failed: {type(exc).__name__}."))
+                    group.rows, group.cache, group.mask = [], None, None
+        for request in [*self._pending, *(r for g in self._groups for r in g.rows)]:
+            self._finish(request, GenerationError("The tutor is shutting down."))
+
+    def _step(self) -> None:
+        self.steps += 1
+        for group in self._groups:
+            for row in group.rows:
+                if row.cancelled.is_set():
+                    self._finish(row)  # Stop: the slot is free from this step on
+            group.keep([i for i, row in enumerate(group.rows) if not row.cancelled.is_set()])
+        for row in list(self._pending):
+            if row.cancelled.is_set():
+                self._pending.remove(row)
+                self._finish(row)
+        self._cross_boundary()
+        self._admit()
+        for group in self._groups:
+            if group.rows:
+                self._decode(group)
+
+    def _is_long(self, length: int) -> bool:
+        return self.long_from is not None and length > self.long_from
+
+    def _cross_boundary(self) -> None:
+        """Rows whose next forward would pass the original length: re-prefill them alone."""
+        short, long = self._groups
+        crossing = [i for i, row in enumerate(short.rows) if self._is_long(len(row.tokens))]
+        if not crossing:
+            return
+        rows = [short.rows[i] for i in crossing]
+        short.keep([i for i in range(len(short.rows)) if i not in crossing])
+        for row in rows:
+            self._prefill(long, [row])
+
+    def _admit(self) -> None:
+        free = self.max_batch - self.active()
+        newcomers: list[_Request] = []
+        budget = self.prefill_budget
+        while self._pending and len(newcomers) < free:
+            with self._wake:
+                row = self._pending[0]
+                if newcomers and len(row.tokens) > budget:
+                    break
+                self._pending.popleft()
+            newcomers.append(row)
+            budget -= len(row.tokens)
+        for long in (False, True):
+            rows = [r for r in newcomers if self._is_long(len(r.tokens)) == long]
+            if rows:
+                self._prefill(self._groups[long], rows)
+
+    def _prefill(self, group: _Group, rows: list[_Request]) -> None:
+        """Run whole sequences (prompts, or a row crossing the LongRoPE boundary) and merge them in."""
+        device = self.model.device
+        length = max(len(r.tokens) for r in rows)
+        ids = torch.full((len(rows), length), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), length), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, length - len(row.tokens) :] = torch.tensor(row.tokens)
+            mask[i, length - len(row.tokens) :] = 1
+        ids, mask = ids.to(device), mask.to(device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        cache = DynamicCache(config=self.model.config)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=1)
+        keep = self._take_tokens(rows, out.logits[:, -1, :])
+        if keep:
+            if len(keep) < len(rows):
+                index = torch.tensor(keep, device=device)
+                for layer in cache.layers:
+                    layer.keys, layer.values = layer.keys.index_select(0, index), layer.values.index_select(0, index)
+                mask = mask.index_select(0, index)
+            group.merge([rows[i] for i in keep], cache, mask)
+
+    def _decode(self, group: _Group) -> None:
+        device = self.model.device
+        ids = torch.tensor([[row.tokens[-1]] for row in group.rows], device=device)
+        positions = torch.tensor([[len(row.tokens) - 1] for row in group.rows], device=device)
+        group.mask = torch.cat([group.mask, group.mask.new_ones((len(group.rows), 1))], dim=1)
+        out = self.model(input_ids=ids, attention_mask=group.mask, position_ids=positions, past_key_values=group.cache, use_cache=True)
+        group.keep(self._take_tokens(group.rows, out.logits[:, -1, :]))
+
+    def _take_tokens(self, rows: list[_Request], logits: torch.Tensor) -> list[int]:
+        """Choose each row's next token, stream it, and return the indices of rows that go on."""
+        keep = []
+        logits = logits.float()
+        for i, row in enumerate(rows):
+            token = self._choose(logits[i], row.settings)
+            if row.first_token_at is None:
+                row.first_token_at = time.monotonic()
+            row.generated += 1
+            if token in self.eos:
+                self._finish(row)
+                continue
+            row.tokens.append(token)
+            row.streamer.put(torch.tensor([token]))
+            if row.generated >= row.settings.max_new_tokens or row.cancelled.is_set():
+                self._finish(row)
+                continue
+            keep.append(i)
+        return keep
+
+    @staticmethod
+    def _choose(logits: torch.Tensor, settings: GenerationSettings) -> int:
+        if settings.temperature <= 0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits / settings.temperature, dim=-1)
+        if settings.top_p < 1.0:
+            sorted_probs, order = torch.sort(probs, descending=True)
+            outside = sorted_probs.cumsum(-1) - sorted_probs > settings.top_p
+            sorted_probs[outside] = 0.0
+            return int(order[torch.multinomial(sorted_probs, 1)])
+        return int(torch.multinomial(probs, 1))
+
+    def _finish(self, row: _Request, error: BaseException | None = None) -> None:
+        if row.finished.is_set():
+            return
+        try:
+            row.streamer.end()
+        except Exception:  # noqa: BLE001 - flushing the last word must not mask the real outcome
+            log.exception("streamer flush failed")
+        row.error = error
+        row.finished.set()

@@ -1,0 +1,64 @@
+"""From a raw reply to the answer text: boxed answer, maths delimiters, prose.
+
+Runs in the worker on input already capped at 2,000 characters; the regexes
+are written to stay near-linear in that length (no nested quantifiers).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tutor.boxed import last_boxed
+
+_DELIMS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
+_MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+_DEGREE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
+_THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\{,\}|\\,|\\!|\\ )(?=\d{3}(?!\d))")
+_PROSE = re.compile(
+    r"^(?:(?:so|thus|therefore|hence|then)\s*,?\s+)?(?:the\s+|my\s+)?(?:final\s+)?"
+    r"(?:answer|solution|solutions|result|value|values|roots?|zeros?)\s*"
+    r"(?:is|are|:|=)\s*:?\s*",
+    re.I,
+)
+_LABEL = re.compile(r"^\s*(?:[fghpq]'*\s*\(\s*[a-z]\s*\)|dy\s*/\s*dx|\\frac\{dy\}\{dx\}|y')\s*=\s*")
+"""A function label before the answer: ``f(x) = 2x + 1`` answers ``2x + 1``."""
+_EMPTY_WORDS = re.compile(
+    r"(?:there\s+(?:is|are)\s+)?(?:no(?:\s+real)?(?:\s+(?:solutions?|roots?|answers?|values?))?"
+    r"|none|dne|does\s+not\s+exist|(?:the\s+)?empty\s+set|\{\s*\}|\\\{\s*\\\}|∅)",
+    re.I,
+)
+_REAL_WORDS = re.compile(
+    r"(?:x\s+(?:is|can\s+be)\s+)?(?:(?:all|any)\s+real(?:\s+numbers?|s)?|every\s+real\s+number"
+    r"|all\s+reals|infinitely\s+many(?:\s+real)?\s+solutions|ℝ|\\mathbb\{?R\}?|R)",
+    re.I,
+)
+
+
+def extract(reply: str) -> str:
+    """The final-answer text of ``reply`` (last ``\\boxed{}``, else the whole text)."""
+    boxed = last_boxed(reply) if ("\\boxed" in reply or "\\fbox" in reply) else None
+    text = boxed if boxed is not None else reply
+    text = _DEGREE.sub("°", text)
+    text = _THIN_THOUSANDS.sub("", text)
+    text = text.strip()
+    if boxed is None and _MATH_SEGMENT.search(text) and not _PROSE.match(text):
+        prose_left = _MATH_SEGMENT.sub(" ", text)
+        if re.search(r"[A-Za-z]{4,}", prose_left):
+            segments = [next(g for g in m.groups() if g) for m in _MATH_SEGMENT.finditer(text)]
+            text = segments[-1]
+    text = _DELIMS.sub(" ", text).strip()
+    text = _PROSE.sub("", text, count=1)
+    text = _LABEL.sub("", text, count=1)
+    text = text.rstrip(" .;:")
+    return _phrase(text)
+
+
+def _phrase(text: str) -> str:
+    """Whole-answer words for the empty set and all reals become LaTeX symbols."""
+    core = re.sub(r"^(?:x\s*(?:\\in|∈|=)\s*)", "", text.strip())
+    core = re.sub(r"\\text\{([^{}]*)\}", r"\1", core).strip()
+    if _EMPTY_WORDS.fullmatch(core):
+        return "\\emptyset"
+    if _REAL_WORDS.fullmatch(core):
+        return "\\mathbb{R}"
+    return text

@@ -1,0 +1,24 @@
+"""The result of one check, as the UI and the CLI see it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+STATUSES = ("correct", "incorrect", "unparseable", "timeout")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    """One of STATUSES."""
+    feedback: str
+    """One or two plain sentences (may contain ``$…$`` LaTeX, never HTML)."""
+    answer_latex: str | None = None
+    """How the answer was understood, as LaTeX ("You entered: …"); None if unread."""
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "correct": self.correct}

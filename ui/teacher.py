@@ -1,0 +1,303 @@
+"""The teacher page at ``/teacher``: adapts `TeacherReview` to Gradio components.
+
+Gradio's own login (``auth=``) guards the page and every endpoint under it; the check
+behind it is `SchoolStore.authenticate` (scrypt) with a `LoginThrottle` per username and
+address. Handlers find the teacher from ``gr.Request.username`` and pass the teacher's id
+to every query, so a forged class, session or flag id from the browser returns nothing.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from pathlib import Path
+
+import anyio.to_thread
+import gradio as gr
+from fastapi import FastAPI
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount
+from fastapi.staticfiles import StaticFiles
+
+from storage import LoginThrottle
+from tutor.flags import KINDS
+from tutor.review import TeacherReview, make_filter, progress
+from ui import teacher_view as view
+
+PATH = "/teacher"
+KATEX_URL = "/static/katex"
+KATEX_DIR = Path(__file__).parent / "static" / "katex"
+KATEX_HEAD = f'<link rel="stylesheet" href="{KATEX_URL}/katex.min.css"><script src="{KATEX_URL}/katex.min.js"></script>'
+# trust:false keeps \href, \url, \htmlData and friends inert; maxExpand bounds macro bombs.
+RENDER_MATH = """
+const renderMath = () => {
+  if (!window.katex) { setTimeout(renderMath, 100); return; }
+  element.querySelectorAll('.math-inline, .math-display').forEach((el) => {
+    if (el.dataset.rendered) return;
+    const tex = el.textContent;
+    try {
+      katex.render(tex, el, {displayMode: el.classList.contains('math-display'), throwOnError: false,
+                             trust: false, strict: 'ignore', maxSize: 20, maxExpand: 500});
+    } catch (err) { el.textContent = tex; }
+    el.dataset.rendered = '1';
+  });
+};
+renderMath();
+watch('value', renderMath);
+"""
+CSS = view.TRANSCRIPT_CSS
+FLAG_CHOICES = [("Any message", ""), ("Open flags (any kind)", "any")] + [(view.flag_label(k), k) for k in KINDS]
+
+client_address: contextvars.ContextVar[str] = contextvars.ContextVar("client_address", default="unknown")
+
+
+class ClientAddressMiddleware:
+    """Pure ASGI: remembers the caller's address for the login check (Gradio's `auth`
+    callable sees only the username and password)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("client"):
+            client_address.set(scope["client"][0])
+        await self.app(scope, receive, send)
+
+
+PUBLIC_PATHS = frozenset({"/", "/login", "/login/", "/logout", "/theme.css", "/favicon.ico", "/robots.txt"})
+PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/")
+"""Under /teacher, only the login page's shell (HTML, scripts, styles, fonts) answers without
+a sign-in; Gradio's `auth` already guards its routes, this also covers the rest (e.g. openapi.json)."""
+
+
+class TeacherGate:
+    """Pure ASGI, in front of the whole app: a request under `PATH` outside the public shell
+    needs the access-token cookie that Gradio's login set (checked against that Gradio app)."""
+
+    def __init__(self, app, gradio_app=lambda: None) -> None:
+        self.app = app
+        self.gradio_app = gradio_app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith(PATH + "/"):
+                rest = path[len(PATH):]
+                if rest not in PUBLIC_PATHS and not rest.startswith(PUBLIC_PREFIXES) and not self._signed_in(scope):
+                    await JSONResponse({"detail": "Not authenticated"}, status_code=401)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    def _signed_in(self, scope) -> bool:
+        served = self.gradio_app()
+        if served is None:
+            return False
+        cookies = Request(scope).cookies
+        for name in (f"access-token-{served.cookie_id}", f"access-token-unsecure-{served.cookie_id}"):
+            token = cookies.get(name)
+            if token and served.tokens.get(token):
+                return True
+        return False
+
+
+def make_auth(review: TeacherReview, throttle: LoginThrottle):
+    async def auth(username: str, password: str) -> bool:
+        address = client_address.get()
+        if throttle.locked_for(username, address) > 0:
+            return False  # locked: the password is not even checked
+        teacher = await anyio.to_thread.run_sync(review.school.authenticate, username, password)
+        if teacher is None:
+            throttle.failed(username, address)
+            return False
+        throttle.succeeded(username, address)
+        return True
+
+    return auth
+
+
+def _teacher(review: TeacherReview, request: gr.Request) -> int:
+    teacher_id = review.teacher_id(getattr(request, "username", None))
+    if teacher_id is None:
+        raise gr.Error("Please sign in again.")
+    return teacher_id
+
+
+def build(review: TeacherReview) -> gr.Blocks:
+    with gr.Blocks(title="Math tutor — teacher", delete_cache=(600, 3600)) as page:
+        gr.Markdown("# Class review")
+        signed_in = gr.Markdown()
+        with gr.Row():
+            class_pick = gr.Dropdown(label="Class", choices=[], value=None, scale=3)
+            class_code = gr.Markdown()
+        with gr.Accordion("New class", open=False):
+            with gr.Row():
+                new_name = gr.Textbox(label="New class name", max_length=100, scale=3)
+                create = gr.Button("Create class", scale=1)
+        with gr.Row():
+            student_pick = gr.Dropdown(label="Student", choices=[("All students", 0)], value=0, scale=2)
+            since = gr.Textbox(label="From (YYYY-MM-DD)", max_length=10, scale=1)
+            until = gr.Textbox(label="To (YYYY-MM-DD)", max_length=10, scale=1)
+            flag_pick = gr.Dropdown(label="Flag", choices=FLAG_CHOICES, value="", scale=2)
+            search = gr.Textbox(label="Search questions", max_length=200, scale=2)
+            apply = gr.Button("Apply filters", variant="primary", scale=1)
+        status = gr.Markdown()
+        with gr.Tabs() as tabs:
+            with gr.Tab("Overview", id="overview"):
+                students_table = gr.Dataframe(label="Students", interactive=False, wrap=True)
+                sessions_table = gr.Dataframe(label="Sessions (flagged first; click one to read it)", interactive=False, wrap=True)
+            with gr.Tab("Flags", id="flags"):
+                flags_table = gr.Dataframe(label="Flags (open first)", interactive=False, wrap=True)
+                with gr.Row():
+                    flag_id = gr.Number(label="Flag number", precision=0, minimum=1, scale=1)
+                    note = gr.Textbox(label="Note", max_length=2000, scale=4)
+                    review_btn = gr.Button("Mark reviewed", scale=1)
+            with gr.Tab("Transcript", id="transcript"):
+                session_pick = gr.Dropdown(label="Session", choices=[], value=None)
+                transcript = gr.HTML(view.transcript_html(None), head=KATEX_HEAD, js_on_load=RENDER_MATH, elem_classes="transcript-box")
+            with gr.Tab("Progress", id="progress"):
+                over_time = gr.Plot(label="Correct rate over time", format="png")
+                per_topic = gr.Plot(label="Correct rate per topic", format="png")
+                missed = gr.Plot(label="Most-missed questions", format="png")
+                missed_table = gr.Dataframe(label="Most-missed questions", interactive=False, wrap=True)
+            with gr.Tab("Export", id="export"):
+                gr.Markdown("Download everything of the class, or of the student picked above: sessions, messages, answer attempts, verdicts and flags.")
+                with gr.Row():
+                    fmt = gr.Radio(["CSV", "JSON"], value="CSV", label="Format")
+                    scope = gr.Radio(["Whole class", "Selected student"], value="Whole class", label="What")
+                    export_btn = gr.Button("Export")
+                export_file = gr.File(label="Export file", interactive=False)
+                gr.Markdown("### Delete a student's data\nFor a privacy request: removes the student picked above and all their sessions, answers and flags, everywhere. It cannot be undone.")
+                with gr.Row():
+                    confirm = gr.Textbox(label="Type DELETE to confirm", max_length=10)
+                    delete_btn = gr.Button("Delete student data", variant="stop")
+
+        filters = [class_pick, student_pick, since, until, flag_pick, search]
+        refresh_outputs = [status, class_code, student_pick, students_table, sessions_table, session_pick, flags_table, over_time, per_topic, missed, missed_table]
+
+        def refresh(class_id, student_id, since_text, until_text, flag, query, request: gr.Request):
+            tid = _teacher(review, request)
+            school = review.school
+            cls = school.class_for_teacher(tid, class_id) if class_id else None
+            if cls is None:
+                nothing = progress([])
+                return (
+                    "Pick one of your classes." if class_id else "Create a class to start.", "",
+                    gr.Dropdown(choices=[("All students", 0)], value=0), view.overview_frame([]), view.sessions_frame([]),
+                    gr.Dropdown(choices=[], value=None), view.flags_frame([]), None, None, None, view.missed_frame(nothing),
+                )
+            students = school.class_students(tid, cls.id)
+            if student_id and student_id not in {i for i, _ in students}:
+                student_id = 0
+            try:
+                f = make_filter(student_id or None, since_text, until_text, flag or None, query)
+                note_text = ""
+            except ValueError as exc:
+                f, note_text = make_filter(student_id or None), f"⚠ {exc}"
+            sessions = school.sessions(tid, cls.id, f)
+            prog = review.progress(tid, cls.id, f)
+            who = dict(students).get(student_id, "Class") if student_id else "Class"
+            return (
+                note_text,
+                f"Join code: **`{cls.join_code}`** · {len(students)} student{'s' if len(students) != 1 else ''}",
+                gr.Dropdown(choices=[("All students", 0), *[(view.clip(n, 60), i) for i, n in students]], value=student_id or 0),
+                view.overview_frame(school.overview(tid, cls.id, f)),
+                view.sessions_frame(sessions),
+                gr.Dropdown(choices=[view.session_choice(s) for s in sessions]),
+                view.flags_frame(school.flags_for_class(tid, cls.id, f)),
+                view.rate_over_time_plot(prog),
+                view.topic_plot(prog, who),
+                view.missed_plot(prog),
+                view.missed_frame(prog),
+            )
+
+        def on_load(request: gr.Request):
+            tid = _teacher(review, request)
+            classes = review.school.classes_for_teacher(tid)
+            choices = [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in classes]
+            return f"Signed in as **{view.clip(request.username, 64)}** · [Log out]({PATH}/logout)", gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+
+        def on_create(name: str, request: gr.Request):
+            tid = _teacher(review, request)
+            try:
+                created = review.school.create_class(tid, name or "")
+            except ValueError as exc:
+                raise gr.Error(str(exc)) from None
+            classes = review.school.classes_for_teacher(tid)
+            choices = [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in classes]
+            return gr.Dropdown(choices=choices, value=created.id), ""
+
+        def on_session(session_id, request: gr.Request):
+            tid = _teacher(review, request)
+            return view.transcript_html(review.school.transcript(tid, int(session_id)) if session_id else None)
+
+        def on_session_row(evt: gr.SelectData, request: gr.Request):
+            tid = _teacher(review, request)
+            row = evt.row_value or []
+            session_id = int(row[0]) if row and str(row[0]).isdigit() else None
+            found = review.school.transcript(tid, session_id) if session_id else None
+            return gr.Dropdown(value=session_id if found else None), view.transcript_html(found), gr.Tabs(selected="transcript")
+
+        def on_review(fid, note_text, session_id, request: gr.Request):
+            tid = _teacher(review, request)
+            done = review.school.review_flag(tid, int(fid), note_text) if fid else None
+            if done is None:
+                raise gr.Error("No such flag in your classes.")
+            return f"Flag #{done.id} marked reviewed.", ""
+
+        def on_export(class_id, student_id, fmt_name, scope_name, request: gr.Request):
+            tid = _teacher(review, request)
+            if not class_id:
+                raise gr.Error("Pick a class first.")
+            who = student_id or None if scope_name == "Selected student" else None
+            if scope_name == "Selected student" and who is None:
+                raise gr.Error("Pick a student in the Student filter first.")
+            path = review.export(tid, int(class_id), fmt_name.lower(), who)
+            if path is None:
+                raise gr.Error("Nothing to export.")
+            return str(path)
+
+        def on_delete(student_id, confirmation, request: gr.Request):
+            tid = _teacher(review, request)
+            if not student_id:
+                raise gr.Error("Pick the student in the Student filter first.")
+            if (confirmation or "").strip() != "DELETE":
+                raise gr.Error("Type DELETE to confirm.")
+            if not review.delete_student(tid, int(student_id)):
+                raise gr.Error("No such student in your classes.")
+            return "The student's data was deleted.", "", 0, None
+
+        # One documented endpoint per action (gradio_client names); the repeats are undocumented.
+        again = dict(fn=refresh, inputs=filters, outputs=refresh_outputs, api_visibility="undocumented")
+        apply.click(refresh, inputs=filters, outputs=refresh_outputs, api_name="refresh")
+        page.load(on_load, outputs=[signed_in, class_pick], api_name="whoami").then(**again)
+        create.click(on_create, inputs=new_name, outputs=[class_pick, new_name], api_name="create_class").then(**again)
+        class_pick.input(lambda: 0, outputs=student_pick, api_visibility="undocumented").then(**again)
+        for trigger in (search.submit, student_pick.input, flag_pick.input):
+            trigger(**again)
+        session_pick.input(on_session, inputs=session_pick, outputs=transcript, api_name="transcript")
+        sessions_table.select(on_session_row, outputs=[session_pick, transcript, tabs], api_visibility="undocumented")
+        review_btn.click(on_review, inputs=[flag_id, note, session_pick], outputs=[status, note], api_name="review_flag").then(
+            **again
+        ).then(on_session, inputs=session_pick, outputs=transcript, api_visibility="undocumented")
+        export_btn.click(on_export, inputs=[class_pick, student_pick, fmt, scope], outputs=export_file, api_name="export")
+        delete_btn.click(
+            on_delete, inputs=[student_pick, confirm], outputs=[status, confirm, student_pick, export_file], api_name="delete_student"
+        ).then(**again)
+    return page
+
+
+def mount(app: FastAPI, review: TeacherReview, throttle: LoginThrottle | None = None) -> None:
+    """Serve KaTeX at /static/katex and the teacher page at /teacher (call before mounting /)."""
+    served: list = []
+    app.add_middleware(TeacherGate, gradio_app=lambda: served[0] if served else None)
+    app.add_middleware(ClientAddressMiddleware)
+    app.add_api_route(PATH, lambda: RedirectResponse(f"{PATH}/", status_code=307), methods=["GET"], include_in_schema=False)
+    app.mount(KATEX_URL, StaticFiles(directory=KATEX_DIR), name="katex")
+    page = build(review)
+    page.queue(default_concurrency_limit=4, max_size=64)
+    gr.mount_gradio_app(
+        app, page, path=PATH, auth=make_auth(review, throttle or LoginThrottle()),
+        auth_message="Teachers: sign in to review your classes.",
+        show_error=True, enable_monitoring=False, mcp_server=False, css=CSS, footer_links=[],
+    )
+    served += [r.app for r in app.routes if isinstance(r, Mount) and r.path == PATH]
