@@ -9,6 +9,7 @@ import uvicorn
 
 from storage import SchoolStore, Store, make_engine, upgrade
 from storage.admin import bootstrap_teacher
+from tutor import checking
 from tutor.backends.factory import create_backend
 from tutor.config import Settings
 from tutor.service import TutorService
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     password = settings.teacher_password.get_secret_value() if settings.teacher_password else None
     bootstrap_teacher(SchoolStore(store), settings.teacher_user, password)
     backend, generation = create_backend(settings)
+    checking.warm_up()  # the checker's worker processes import sympy now, not on the first check
     service = TutorService(backend, store, generation, settings.max_question_chars)
     print(f"Math tutor: http://{settings.host}:{settings.port}/  (model: {backend.model_id})", flush=True)
     uvicorn.run(build_app(service, settings.data_dir), host=settings.host, port=settings.port, log_level="warning")

@@ -43,7 +43,7 @@ def test_scripted_reply_renders_latex_thinking_and_checks_answers(tmp_path, brow
         expect(page.get_by_text("Subtract 5 from both sides")).to_be_visible(timeout=15_000)
         expect(page.get_by_role("button", name="Stop")).to_be_visible()
         expect(page.get_by_role("button", name="Solve")).to_be_visible(timeout=15_000)
-        expect(page.locator(".final-answer .katex")).to_have_count(1)
+        expect(page.locator("#final-answer .katex")).to_have_count(1)
         assert page.locator(".katex").count() >= 4
         expect(page.get_by_text("A pencil costs $5 and a pen $7.")).to_be_visible()
         expect(page.get_by_text("Thinking")).to_be_visible()

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from storage import SchoolStore, SessionDetail, SessionRecord, Store, StudentRecord
 from tutor import flags
+from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
-from tutor.checking import Verdict, check_answer
+from tutor.checking import Verdict, check_answer, parse_preview
 from tutor.reply_parser import parse_reply
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,22 @@ class CheckResult:
 
 
 class TutorService:
-    def __init__(self, backend: Backend, store: Store, settings: GenerationSettings, max_question_chars: int = 4000):
+    def __init__(
+        self,
+        backend: Backend,
+        store: Store,
+        settings: GenerationSettings,
+        max_question_chars: int = 4000,
+        admission: Admission | None = None,
+    ):
         self.backend = backend
         self.store = store
         self.settings = settings
         self.max_question_chars = max_question_chars
+        # A bounded queue in front of the model: past it a student is told the tutor is busy.
+        self.admission = admission or Admission(slots=getattr(backend, "max_concurrency", DEFAULT_SLOTS))
         self._active: dict[int, Generation] = {}
+        self._waiting: dict[str, Ticket] = {}
         self._lock = threading.Lock()
         self.school = SchoolStore(store)
 
@@ -81,11 +92,36 @@ class TutorService:
         return None
 
     def ask(self, token: str, question: str, session_id: int | None = None) -> Iterator[ReplyView]:
-        """Stream the reply to ``question``; the last view has the final status."""
+        """Stream the reply to ``question``; the last view has the final status.
+
+        Past the admission queue the only view is ``refused`` with a "busy, about N s" notice;
+        a queued student sees ``generating`` views with a waiting notice until a seat frees.
+        """
         notice = self.refusal(question)
         if notice:
             yield ReplyView(status="refused", notice=notice)
             return
+        ticket = self.admission.enter()
+        if ticket is None:
+            yield ReplyView(status="refused", notice=self.admission.busy_notice())
+            return
+        try:
+            if not ticket.admitted:
+                with self._lock:
+                    self._waiting[token] = ticket
+                while not ticket.wait(1.0):
+                    if ticket.released:  # Stop pressed while waiting
+                        yield ReplyView(status="stopped", notice="Stopped before the tutor started.")
+                        return
+                    yield ReplyView(notice=self.admission.waiting_notice(ticket))
+            yield from self._ask(token, question, session_id)
+        finally:
+            with self._lock:
+                if self._waiting.get(token) is ticket:
+                    del self._waiting[token]
+            ticket.release()
+
+    def _ask(self, token: str, question: str, session_id: int | None) -> Iterator[ReplyView]:
         question = question.strip()
         student = self.student(token)
         detail = self.store.session_detail(session_id, student.id) if session_id else None
@@ -144,6 +180,10 @@ class TutorService:
         student = self.student(token)
         with self._lock:
             generation = self._active.get(student.id)
+            waiting = self._waiting.pop(token, None)
+        if waiting is not None:
+            waiting.release()
+            return True
         if generation is None:
             return False
         generation.cancel()
@@ -163,6 +203,13 @@ class TutorService:
         return replace(view, reasoning=parsed.reasoning, solution=parsed.solution, thinking=parsed.thinking, final_answer=parsed.final_answer)
 
     # checking ---------------------------------------------------------------
+    @staticmethod
+    def preview(answer: str) -> str | None:
+        """LaTeX of how the answer will be read ("You entered: …"), or None."""
+        if not answer.strip() or len(answer) > MAX_ANSWER_CHARS:
+            return None
+        return parse_preview(answer, timeout=1.0)
+
     def check(self, token: str, message_id: int | None, answer: str) -> CheckResult:
         if not answer.strip():
             return CheckResult(None, "Type your answer first.")
@@ -177,11 +224,10 @@ class TutorService:
         self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
         self._raise_flags(message.id, lambda: flags.attempt_flags(
             [(a.status, a.correct) for a in self.school.attempts_for_message(message.id)], answer))
-        if verdict.correct:
-            return CheckResult(verdict, f"Correct! {verdict.feedback}")
-        if verdict.status == "incorrect":
-            return CheckResult(verdict, f"Not quite. {verdict.feedback}")
-        return CheckResult(verdict, verdict.feedback)
+        lead = {"correct": "Correct!", "incorrect": "Not quite."}.get(verdict.status)
+        if lead is None or verdict.feedback.lower().startswith(lead.lower().rstrip("!.")):
+            return CheckResult(verdict, verdict.feedback)
+        return CheckResult(verdict, f"{lead} {verdict.feedback}")
 
     # classes and flags -------------------------------------------------------
     def join_class(self, token: str, name: str, code: str) -> str:

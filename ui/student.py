@@ -70,7 +70,8 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
         with gr.Row():
             answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)
             check = gr.Button("Check answer", scale=1)
-        verdict = gr.Markdown(latex_delimiters=LATEX)
+        entered = gr.Markdown(latex_delimiters=LATEX, elem_id="entered")
+        verdict = gr.Markdown(latex_delimiters=LATEX, elem_id="verdict")
         with gr.Row():
             history = gr.Dropdown(label="Your sessions", choices=[], value=None, scale=5)
             new_session = gr.Button("New session", scale=1)
@@ -113,6 +114,12 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
                 return "Your page is still loading; please try again."
             return service.check(token, current_message, text).message
 
+        def on_preview(text: str):
+            latex = service.preview(text)
+            if latex is None:
+                return "I can't read that yet." if text.strip() else ""
+            return "You entered: " + _markdown(f"\\({latex}\\)", False)
+
         def on_pick(picked: int | None, state: dict | None):
             token = _token(state)
             detail = service.session(token, picked) if token and picked else None
@@ -146,6 +153,7 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
         stop.click(on_stop, inputs=identity, outputs=None, queue=False)
         check.click(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None)
         answer.submit(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None)
+        answer.change(on_preview, inputs=answer, outputs=entered, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
         history.input(on_pick, inputs=[history, identity], outputs=[*reply_outputs, session_id, message_id, verdict])
         new_session.click(on_new, outputs=[*reply_outputs, session_id, message_id, verdict, history], queue=False)
     return page

@@ -53,6 +53,9 @@ class _Worker:
         )
         self.buf = b""
         self.ready = False
+        # One reader at a time: warm_up() on one thread and run() on another may wait on the
+        # same worker; unserialised, one would read (and drop) the other's reply line.
+        self.lock = threading.Lock()
 
     def _read_line(self, deadline: float) -> bytes | None:
         """One protocol line, or None on timeout or end of file (process died)."""
@@ -69,17 +72,19 @@ class _Worker:
         return line
 
     def wait_ready(self, deadline: float) -> bool:
-        if not self.ready:
-            self.ready = self._read_line(deadline) is not None
-        return self.ready
+        with self.lock:
+            if not self.ready:
+                self.ready = self._read_line(deadline) is not None
+            return self.ready
 
     def call(self, request: dict, deadline: float) -> dict | None:
-        try:
-            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            return None
-        line = self._read_line(deadline)
+        with self.lock:
+            try:
+                self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                return None
+            line = self._read_line(deadline)
         return json.loads(line) if line is not None else None
 
     def kill(self) -> None:
