@@ -10,7 +10,7 @@ import uvicorn
 from storage import SchoolStore, Store, make_engine, upgrade
 from storage.admin import bootstrap_teacher
 from tutor import checking
-from tutor.backends.factory import create_backend
+from tutor.backends.factory import create_backend, is_reasoning_model
 from tutor.config import Settings
 from tutor.service import TutorService
 from ui.server import build_app
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     bootstrap_teacher(SchoolStore(store), settings.teacher_user, password)
     backend, generation = create_backend(settings)
     checking.warm_up()  # the checker's worker processes import sympy now, not on the first check
-    service = TutorService(backend, store, generation, settings.max_question_chars)
+    service = TutorService(backend, store, generation, settings.max_question_chars, worked_example=not is_reasoning_model(backend.model_id))
     print(f"Math tutor: http://{settings.host}:{settings.port}/  (model: {backend.model_id})", flush=True)
     uvicorn.run(build_app(service, settings.data_dir), host=settings.host, port=settings.port, log_level="warning")
 

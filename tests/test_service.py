@@ -116,7 +116,8 @@ def test_follow_up_questions_carry_the_session_context(store):
     first = list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))[-1]
     list(svc.ask(TOKEN, "Why divide?", first.session_id))
     sent = backend.seen[-1]
-    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert sent[-3]["content"] == "Solve 3x + 5 = 11"
     assert len(svc.history(TOKEN)) == 1
 
 

@@ -12,18 +12,19 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from storage import SchoolStore, SessionDetail, SessionRecord, Store, StudentRecord
 from tutor import flags
 from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.checking import Verdict, check_answer, parse_preview
+from tutor.prompts import load_prompt
 from tutor.reply_parser import parse_reply
 
 log = logging.getLogger(__name__)
 
-SYSTEM_PROMPT = (Path(__file__).parent / "prompts" / "system.md").read_text(encoding="utf-8")
+PROMPT = load_prompt()
+SYSTEM_PROMPT = PROMPT.system
 UPDATE_INTERVAL_S = 0.05
 MAX_ANSWER_CHARS = 2000
 HISTORY_TURNS = 4
@@ -61,8 +62,10 @@ class TutorService:
         settings: GenerationSettings,
         max_question_chars: int = 4000,
         admission: Admission | None = None,
+        worked_example: bool = True,
     ):
         self.backend = backend
+        self.worked_example = worked_example
         self.store = store
         self.settings = settings
         self.max_question_chars = max_question_chars
@@ -191,6 +194,8 @@ class TutorService:
 
     def _messages(self, detail: SessionDetail, question: str) -> list[Message]:
         messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+        if self.worked_example:
+            messages += [{"role": "user", "content": PROMPT.example_question}, {"role": "assistant", "content": PROMPT.example_answer}]
         for previous, _attempts in detail.messages[-HISTORY_TURNS:]:
             if previous.solution:
                 messages += [{"role": "user", "content": previous.question}, {"role": "assistant", "content": previous.solution}]
