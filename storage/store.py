@@ -149,6 +149,23 @@ class Store:
 
         return self._write(work)
 
+    def save_progress(self, message_id: int, *, reasoning: str, solution: str) -> bool:
+        """Checkpoint a reply still generating, so a killed process loses at most one interval.
+
+        The service calls this every few seconds, never per token. Returns False (and writes
+        nothing) once the reply is finished, so a late checkpoint cannot overwrite it.
+        """
+
+        def work(db: Session) -> bool:
+            result = db.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.status == "generating")
+                .values(reasoning=reasoning, solution=solution)
+            )
+            return result.rowcount == 1
+
+        return self._write(work)
+
     def mark_interrupted(self) -> int:
         """At start-up, replies left "generating" by a dead process become "interrupted".
 
@@ -281,7 +298,9 @@ class Store:
                     return work(db)
             except OperationalError as exc:
                 if "database is locked" not in str(exc.orig):
-                    raise
+                    # disk full, read-only file, I/O error: the transaction rolled back,
+                    # nothing stored before is touched; the caller gets one clear error type
+                    raise StorageError(f"the database could not be written ({exc.orig})") from exc
                 if time.monotonic() + pause > deadline:
                     raise StorageError(
                         f"database stayed locked for over {LOCK_RETRY_SECONDS:.0f} s; "

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from storage import SchoolStore, SessionDetail, SessionRecord, Store, StudentRecord
+from storage import SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord
 from tutor import flags
 from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
@@ -27,6 +27,9 @@ PROMPT = load_prompt()
 SYSTEM_PROMPT = PROMPT.system
 UPDATE_INTERVAL_S = 0.05
 MAX_ANSWER_CHARS = 2000
+SAVE_FAILED = "The tutor could not save your question right now (its database is busy or full), so it was not sent. Please try again in a moment."
+CHECKPOINT_INTERVAL_S = 2.0
+"""A reply in progress is saved this often, so a crash loses at most ~2 s of it."""
 HISTORY_TURNS = 4
 """Earlier questions of the same session sent back to the model as context."""
 
@@ -126,11 +129,16 @@ class TutorService:
 
     def _ask(self, token: str, question: str, session_id: int | None) -> Iterator[ReplyView]:
         question = question.strip()
-        student = self.student(token)
-        detail = self.store.session_detail(session_id, student.id) if session_id else None
-        if detail is None:
-            detail = SessionDetail(self.store.start_session(student.id, question[:80]), [])
-        message = self.store.add_question(detail.session.id, question, self.backend.model_id, self.settings.as_dict())
+        try:
+            student = self.student(token)
+            detail = self.store.session_detail(session_id, student.id) if session_id else None
+            if detail is None:
+                detail = SessionDetail(self.store.start_session(student.id, question[:80]), [])
+            message = self.store.add_question(detail.session.id, question, self.backend.model_id, self.settings.as_dict())
+        except StorageError:
+            log.exception("could not store a question")
+            yield ReplyView(status="refused", notice=SAVE_FAILED)
+            return
         view = ReplyView(message_id=message.id, session_id=detail.session.id)
         text, status, error = "", "failed", None
         generation: Generation | None = None
@@ -142,10 +150,13 @@ class TutorService:
                 self._active[student.id] = generation
             if previous:
                 previous.cancel()
-            last = 0.0
+            last = saved = time.monotonic()
             for chunk in generation:
                 text += chunk
                 now = time.monotonic()
+                if now - saved >= CHECKPOINT_INTERVAL_S:
+                    saved = now
+                    self._checkpoint(message.id, text)
                 if now - last >= UPDATE_INTERVAL_S:
                     last = now
                     yield self._view(view, text)
@@ -165,18 +176,29 @@ class TutorService:
                     if self._active.get(student.id) is generation:
                         del self._active[student.id]
             parsed = parse_reply(text)
-            self.store.finish_reply(
-                message.id,
-                reasoning=parsed.reasoning,
-                solution=parsed.solution,
-                final_answer=parsed.final_answer,
-                status=status,
-                error=error,
-            )
+            try:
+                self.store.finish_reply(
+                    message.id,
+                    reasoning=parsed.reasoning,
+                    solution=parsed.solution,
+                    final_answer=parsed.final_answer,
+                    status=status,
+                    error=error,
+                )
+            except StorageError:  # the question and the last checkpoint stay; restart marks it interrupted
+                log.exception("could not store reply %s", message.id)
+                error = error or "Your reply could not be saved (the database is busy or full)."
             self._raise_flags(message.id, lambda: flags.reply_flags(question, parsed.solution, parsed.final_answer, status))
         final = self._view(view, text)
         notice = f"{error} Your question is saved; please try again." if error else None
         yield replace(final, status=status, thinking=False, notice=notice)
+
+    def _checkpoint(self, message_id: int, text: str) -> None:
+        parsed = parse_reply(text)
+        try:
+            self.store.save_progress(message_id, reasoning=parsed.reasoning, solution=parsed.solution)
+        except StorageError:
+            log.warning("checkpoint of message %s skipped: database busy", message_id)
 
     def stop(self, token: str) -> bool:
         """Stop this student's running reply; True if one was running."""
