@@ -28,6 +28,10 @@ def browser_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+NO_API_DOCS = {"docs_url": None, "redoc_url": None, "openapi_url": None}
+"""Gradio's own FastAPI app would otherwise publish /openapi.json and /docs of its routes."""
+
+
 def build_app(service: TutorService, data_dir: Path) -> FastAPI:
     app = FastAPI(title="Math tutor", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -39,7 +43,15 @@ def build_app(service: TutorService, data_dir: Path) -> FastAPI:
 
     teacher.mount(app, TeacherReview(service.school, data_dir / "exports"))  # before "/", which would shadow it
     page = student.build(service, browser_secret(data_dir))
-    page.queue(default_concurrency_limit=None, max_size=256)
+    # Gradio's queue matches the tutor's own admission queue (tutor/admission.py): no concurrency
+    # limit per event (the model batches; a limit of 1 would serialise the class), enough worker
+    # threads for every admitted or waiting student plus quick events (checks, history), and
+    # room in Gradio's queue so that past the tutor's capacity a student gets its "busy, about
+    # N s" message rather than Gradio's generic queue-full error.
+    capacity = service.admission.capacity
+    page.max_threads = max(40, capacity + 24)
+    page.queue(default_concurrency_limit=None, max_size=max(256, 4 * capacity))
     return gr.mount_gradio_app(
-        app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, footer_links=[]
+        app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, footer_links=[],
+        app_kwargs=NO_API_DOCS,
     )
