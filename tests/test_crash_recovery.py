@@ -73,12 +73,12 @@ def test_sigkill_mid_generation_keeps_question_and_partial_reply(data_dir, tmp_p
     try:
         [(_, after, status)] = message_rows(db)
         assert status == "interrupted" and after == partial
-        page.reload()
+        page.goto(f"http://127.0.0.1:{port}")
         page.get_by_label("Your sessions").click()
         page.get_by_role("option", name=re.compile("Explain step by step")).click()
         expect(page.get_by_text("Reply interrupted.")).to_be_visible(timeout=10_000)
         expect(page.locator("#solution")).to_contain_text(re.search(r"[A-Za-z]{4,}", partial).group())
     finally:
-        proc.terminate()
-        proc.wait(20)
         context.close()
+        proc.terminate()
+        proc.wait(30)
