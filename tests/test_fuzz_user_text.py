@@ -1,0 +1,50 @@
+"""Every function that takes user or model text, fuzzed: no exception escapes, no call overruns.
+
+Bounded (60 examples each, a few seconds overall); the per-module suites hold the deeper
+properties. Text strategies mix plain Unicode with the characters parsers care about.
+"""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tutor.boxed import last_boxed
+from tutor.checking import check_answer, parse_preview
+from tutor.math_markdown import final_answer_markdown, prepare_markdown, render_html
+from tutor.reply_parser import parse_reply
+
+SPICY = st.sampled_from(list("$\\{}()[]<>^_*=/|&#%!`~\n ") + ["\\boxed{", "<think>", "</think>", "\\(", "\\[", "$$", "\\frac", "**", "9^9^9", "<script>"])
+TEXT = st.lists(st.one_of(st.text(max_size=20), SPICY), max_size=40).map("".join)
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def bounded(fn, *args, limit: float = 3.0, **kwargs):
+    start = time.monotonic()
+    result = fn(*args, **kwargs)
+    assert time.monotonic() - start < limit, fn.__name__
+    return result
+
+
+@FUZZ
+@given(TEXT)
+def test_rendering_and_parsing_model_output(text):
+    parsed = bounded(parse_reply, text, limit=1)
+    bounded(last_boxed, text, limit=1)
+    for streaming in (True, False):
+        for delimiters in ("dollars", "brackets"):
+            assert isinstance(bounded(prepare_markdown, text, streaming=streaming, delimiters=delimiters, limit=1), str)
+    html = bounded(render_html, text, limit=1)
+    assert "<script" not in html.lower()
+    bounded(final_answer_markdown, parsed.final_answer or text, limit=1)
+
+
+@FUZZ
+@given(TEXT, TEXT)
+def test_answer_checking_and_preview(answer, reference):
+    verdict = bounded(check_answer, answer, reference, timeout=2.0, limit=2.5)
+    assert verdict.status in ("correct", "incorrect", "unparseable", "timeout")
+    assert verdict.correct == (verdict.status == "correct")
+    bounded(parse_preview, answer, timeout=1.0, limit=1.5)
