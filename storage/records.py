@@ -79,6 +79,8 @@ class ClassRecord:
     join_code: str
     created_at: datetime
     students: int = 0
+    allow_show_solution: bool = True
+    """False: students in Hint / Coach me cannot ask for the worked solution."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +165,17 @@ class AttemptPoint:
     question: str
     correct: bool
     created_at: datetime
+
+
+# -- practice mastery (storage/mastery.py) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MasteryRecord:
+    """P(known) of one skill for one student, and how many answers went into it."""
+
+    student_id: int
+    skill: str
+    p_known: float
+    attempts: int
+    updated_at: datetime

@@ -300,7 +300,7 @@ class SchoolStore:
         )
 
     def flags_for_class(self, teacher_id: int, class_id: int, f: ReviewFilter | None = None, include_reviewed: bool = True, limit: int = 500) -> list[FlagListing]:
-        """Open flags first (newest first), then reviewed ones."""
+        """Open flags first, safety ones (self-harm, abuse, personal data) ahead, newest first; then reviewed ones."""
         f = f or ReviewFilter()
 
         def work(db: Session) -> list[FlagListing]:
@@ -312,7 +312,7 @@ class SchoolStore:
                 .join(TutoringSession, Message.session_id == TutoringSession.id)
                 .join(Student, TutoringSession.student_id == Student.id)
                 .where(Student.class_id == class_id, *_conditions(f))
-                .order_by(Flag.reviewed, Flag.created_at.desc(), Flag.id.desc())
+                .order_by(Flag.reviewed, _safety_last(Flag.kind), Flag.created_at.desc(), Flag.id.desc())
                 .limit(limit)
             )
             if f.flag and f.flag != "any":
@@ -407,20 +407,21 @@ class SchoolStore:
         return self._read(work)
 
     def sessions(self, teacher_id: int, class_id: int, f: ReviewFilter | None = None, limit: int = 200) -> list[SessionSummary]:
-        """Sessions with a matching message: those with open flags first, then most recent."""
+        """Sessions with a matching message: open safety flags first, then by open flags, then most recent."""
         f = f or ReviewFilter()
 
         def work(db: Session) -> list[SessionSummary]:
             if _owned_class(db, teacher_id, class_id) is None:
                 return []
             open_flags = (
-                select(Message.session_id, func.count(Flag.id).label("n"))
+                select(Message.session_id, func.count(Flag.id).label("n"), func.min(_safety_last(Flag.kind)).label("safety"))
                 .join(Flag, Flag.message_id == Message.id)
                 .where(Flag.reviewed == False)  # noqa: E712
                 .group_by(Message.session_id)
                 .subquery()
             )
             flags_n = func.coalesce(func.max(open_flags.c.n), 0)
+            safety = func.coalesce(func.min(open_flags.c.safety), 1)
             rows = db.execute(
                 select(
                     TutoringSession.id, Student.id, Student.display_name, TutoringSession.title,
@@ -431,7 +432,7 @@ class SchoolStore:
                 .outerjoin(open_flags, open_flags.c.session_id == TutoringSession.id)
                 .where(Student.class_id == class_id, *_conditions(f))
                 .group_by(TutoringSession.id, Student.id, Student.display_name, TutoringSession.title, TutoringSession.updated_at)
-                .order_by(flags_n.desc(), TutoringSession.updated_at.desc(), TutoringSession.id.desc())
+                .order_by(safety, flags_n.desc(), TutoringSession.updated_at.desc(), TutoringSession.id.desc())
                 .limit(limit)
             )
             return [SessionSummary(sess, sid, student_label(sid, name), title, updated, n, int(fl)) for sess, sid, name, title, updated, n, fl in rows]
@@ -491,17 +492,16 @@ class SchoolStore:
             cls = _owned_class(db, teacher_id, class_id)
             if cls is None:
                 return None
-            students_q = select(Student).where(Student.class_id == class_id).order_by(Student.id)
+            chosen = select(Student.id).where(Student.class_id == class_id)
             if student_id is not None:
-                students_q = students_q.where(Student.id == student_id)
-            students = db.scalars(students_q).all()
-            ids = [s.id for s in students]
-            sessions = db.scalars(select(TutoringSession).where(TutoringSession.student_id.in_(ids)).order_by(TutoringSession.id)).all() if ids else []
-            sids = [s.id for s in sessions]
-            messages = db.scalars(select(Message).where(Message.session_id.in_(sids)).order_by(Message.id)).all() if sids else []
-            mids = [m.id for m in messages]
-            attempts = db.scalars(select(Attempt).where(Attempt.message_id.in_(mids)).order_by(Attempt.id)).all() if mids else []
-            flags = db.scalars(select(Flag).where(Flag.message_id.in_(mids)).order_by(Flag.id)).all() if mids else []
+                chosen = chosen.where(Student.id == student_id)
+            # Subqueries, not lists of ids: a big class would pass SQLite's bound-parameter limit.
+            in_scope = TutoringSession.student_id.in_(chosen.scalar_subquery())
+            students = db.scalars(select(Student).where(Student.id.in_(chosen.scalar_subquery())).order_by(Student.id)).all()
+            sessions = db.scalars(select(TutoringSession).where(in_scope).order_by(TutoringSession.id)).all()
+            messages = db.scalars(select(Message).join(TutoringSession).where(in_scope).order_by(Message.id)).all()
+            attempts = db.scalars(select(Attempt).join(Message).join(TutoringSession).where(in_scope).order_by(Attempt.id)).all()
+            flags = db.scalars(select(Flag).join(Message).join(TutoringSession).where(in_scope).order_by(Flag.id)).all()
             by_msg_a: dict[int, list[dict]] = {}
             for a in attempts:
                 by_msg_a.setdefault(a.message_id, []).append(
@@ -539,6 +539,15 @@ class SchoolStore:
         return self._read(work)
 
 
+SAFETY_KINDS = ("self_harm", "abuse", "personal_data")
+"""Flags about the student's wellbeing or privacy: listed before the others (see tutor/flags.py)."""
+
+
+def _safety_last(kind) -> ColumnElement[int]:
+    """0 for a safety flag kind, 1 for the rest: sorts safety flags first."""
+    return case((kind.in_(SAFETY_KINDS), 0), else_=1)
+
+
 def _owned_class(db: Session, teacher_id: int, class_id: int) -> Classroom | None:
     row = db.get(Classroom, class_id) if isinstance(class_id, int) else None
     return row if row is not None and row.teacher_id == teacher_id else None
@@ -573,7 +582,7 @@ def _teacher(row: Teacher) -> TeacherRecord:
 
 
 def _class(row: Classroom, students: int = 0) -> ClassRecord:
-    return ClassRecord(row.id, row.teacher_id, row.name, row.join_code, row.created_at, int(students))
+    return ClassRecord(row.id, row.teacher_id, row.name, row.join_code, row.created_at, int(students), bool(row.allow_show_solution))
 
 
 def _flag(row: Flag) -> FlagRecord:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 MANY_FAILED = 3
-KINDS = ("unfinished", "unconfirmed", "many_failed", "self_harm", "abuse", "personal_data")
+KINDS = ("unfinished", "unconfirmed", "cas_disagrees", "many_failed", "self_harm", "abuse", "personal_data")
 LABELS = {
     "unfinished": "Reply not finished",
     "unconfirmed": "Answer not confirmed",
+    "cas_disagrees": "Computer algebra disagrees",
     "many_failed": "Many failed attempts",
     "self_harm": "Possible self-harm",
     "abuse": "Possible abuse or bullying",
@@ -53,7 +54,7 @@ def _words(*patterns: str) -> re.Pattern[str]:
 _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("self_harm", "mentions self-harm or suicide", _words(
         r"kill(?:ing)? my ?self", r"suicid(?:e|al)", r"end(?:ing)? (?:my|it all)(?: life)?", r"want(?:ed)? to die",
-        r"(?:hurt|harm|cut)(?:ing)? my ?self", r"self[- ]?harm(?:ing)?", r"no reason to live", r"better off dead",
+        r"(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?) my ?self", r"self[- ]?harm(?:ing)?", r"no reason to live", r"better off dead",
         r"don'?t want to (?:live|be alive|exist)",
     )),
     ("abuse", "mentions abuse, violence or bullying", _words(
@@ -63,7 +64,11 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     )),
     ("personal_data", "contains an email address", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")),
     ("personal_data", "contains a phone number", re.compile(
-        r"(?<![\w=+*/^-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]\d{3,4}(?![\w=+*/^-])"
+        r"(?<![\w=+*/^.-])(?:"
+        r"\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"  # international: +44 20 7946 0958
+        r"|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}"  # North American: (555) 010-4477
+        r"|0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}"  # national with a leading 0: 07700 900123
+        r")(?![\w=+*/^-]|\.\d)"
     )),
     ("personal_data", "contains a street address", re.compile(
         r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Court|Ct|Boulevard|Blvd|Place|Pl|Crescent|Terrace)\b\.?"

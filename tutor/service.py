@@ -17,8 +17,11 @@ from storage import SchoolStore, SessionDetail, SessionRecord, StorageError, Sto
 from tutor import flags
 from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
+from tutor.cas import cas_answer, cross_check
 from tutor.checking import Verdict, check_answer, parse_preview
+from tutor.modes import GUIDED, ScreenedText, guided_messages
 from tutor.prompts import load_prompt
+from tutor.rate_limit import AskLimits
 from tutor.reply_parser import parse_reply
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,14 @@ class ReplyView:
     """generating | complete | stopped | failed | refused"""
     notice: str | None = None
     """A message for the student (refusal, failure), safe to show."""
+    mode: str = "solution"
+    """solution | hint | coach; guided modes never carry the final answer or the reasoning."""
+    cas_note: str | None = None
+    """The computer-algebra badge: "Verified by computer algebra" or a warning with its result."""
+
+
+class _StoppedEarly(Exception):
+    """Stop pressed while the answer was being worked out privately (guided modes)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ class TutorService:
         self._waiting: dict[str, Ticket] = {}
         self._lock = threading.Lock()
         self.school = SchoolStore(store)
+        self.limits = AskLimits()
 
     # identity and history -------------------------------------------------
     def student(self, token: str) -> StudentRecord:
@@ -97,13 +109,16 @@ class TutorService:
             return f"That question is too long ({len(question):,} characters); the limit is {self.max_question_chars:,}. Please shorten it."
         return None
 
-    def ask(self, token: str, question: str, session_id: int | None = None) -> Iterator[ReplyView]:
+    def ask(
+        self, token: str, question: str, session_id: int | None = None, mode: str = "solution", address: str | None = None
+    ) -> Iterator[ReplyView]:
         """Stream the reply to ``question``; the last view has the final status.
 
         Past the admission queue the only view is ``refused`` with a "busy, about N s" notice;
         a queued student sees ``generating`` views with a waiting notice until a seat frees.
+        A student (or an address) asking faster than ``AskLimits`` allows is refused too.
         """
-        notice = self.refusal(question)
+        notice = self.refusal(question) or self.limits.refusal(token, address)
         if notice:
             yield ReplyView(status="refused", notice=notice)
             return
@@ -120,47 +135,63 @@ class TutorService:
                         yield ReplyView(status="stopped", notice="Stopped before the tutor started.")
                         return
                     yield ReplyView(notice=self.admission.waiting_notice(ticket))
-            yield from self._ask(token, question, session_id)
+            yield from self._ask(token, question, session_id, mode)
         finally:
             with self._lock:
                 if self._waiting.get(token) is ticket:
                     del self._waiting[token]
             ticket.release()
 
-    def _ask(self, token: str, question: str, session_id: int | None) -> Iterator[ReplyView]:
+    def _ask(self, token: str, question: str, session_id: int | None, mode: str) -> Iterator[ReplyView]:
         question = question.strip()
         try:
             student = self.student(token)
             detail = self.store.session_detail(session_id, student.id) if session_id else None
+            if detail is not None and detail.session.mode != mode:
+                detail = None  # a new mode starts a new session
             if detail is None:
-                detail = SessionDetail(self.store.start_session(student.id, question[:80]), [])
+                detail = SessionDetail(self.store.start_session(student.id, question[:80], mode), [])
             message = self.store.add_question(detail.session.id, question, self.backend.model_id, self.settings.as_dict())
         except StorageError:
             log.exception("could not store a question")
             yield ReplyView(status="refused", notice=SAVE_FAILED)
             return
-        view = ReplyView(message_id=message.id, session_id=detail.session.id)
+        view = ReplyView(message_id=message.id, session_id=detail.session.id, mode=mode)
+        guided = mode in GUIDED
         text, status, error = "", "failed", None
+        hidden, reference = "", None  # guided modes: the privately worked solution and its answer
+        screen: ScreenedText | None = None
         generation: Generation | None = None
         try:
             yield view
-            generation = self.backend.stream(self._messages(detail, question), self.settings)
-            with self._lock:
-                previous = self._active.pop(student.id, None)
-                self._active[student.id] = generation
-            if previous:
-                previous.cancel()
+            if guided:
+                reference, hidden = yield from self._hidden_answer(student.id, detail, question, view)
+                turns = [(m.question, m.solution) for m, _ in detail.messages[-HISTORY_TURNS:] if m.solution]
+                messages = guided_messages(mode, turns, question)
+                screen = ScreenedText(reference)
+            else:
+                messages = self._messages(detail, question)
+            generation = self._start(student.id, messages)
             last = saved = time.monotonic()
             for chunk in generation:
                 text += chunk
                 now = time.monotonic()
                 if now - saved >= CHECKPOINT_INTERVAL_S:
                     saved = now
-                    self._checkpoint(message.id, text)
+                    self._checkpoint(message.id, text, hidden, screen)
                 if now - last >= UPDATE_INTERVAL_S:
                     last = now
-                    yield self._view(view, text)
-            status = "stopped" if generation.cancelled.is_set() else "complete"
+                    if screen is None:
+                        yield self._view(view, text)
+                        continue
+                    parsed = parse_reply(text)
+                    yield replace(view, solution=screen.update(parsed.solution), thinking=parsed.thinking)
+                    if screen.leaked:
+                        generation.cancel()  # the rest would only be cut too
+                        break
+            status = "stopped" if generation.cancelled.is_set() and not (screen and screen.leaked) else "complete"
+        except _StoppedEarly:
+            status = "stopped"
         except GenerationError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - any engine failure becomes a message, never a hang
@@ -172,33 +203,127 @@ class TutorService:
         finally:
             if generation is not None:
                 generation.close()
-                with self._lock:
-                    if self._active.get(student.id) is generation:
-                        del self._active[student.id]
+                self._finished(student.id, generation)
             parsed = parse_reply(text)
+            if screen is not None:
+                shown = screen.update(parsed.solution, finished=True)
+                record = dict(reasoning=hidden, solution=shown, final_answer=reference)
+            else:
+                record = dict(reasoning=parsed.reasoning, solution=parsed.solution, final_answer=parsed.final_answer)
             try:
-                self.store.finish_reply(
-                    message.id,
-                    reasoning=parsed.reasoning,
-                    solution=parsed.solution,
-                    final_answer=parsed.final_answer,
-                    status=status,
-                    error=error,
-                )
+                self.store.finish_reply(message.id, status=status, error=error, **record)
             except StorageError:  # the question and the last checkpoint stay; restart marks it interrupted
                 log.exception("could not store reply %s", message.id)
                 error = error or "Your reply could not be saved (the database is busy or full)."
-            self._raise_flags(message.id, lambda: flags.reply_flags(question, parsed.solution, parsed.final_answer, status))
-        final = self._view(view, text)
+            self._raise_flags(message.id, lambda: flags.reply_flags(question, record["solution"], record["final_answer"], status))
         notice = f"{error} Your question is saved; please try again." if error else None
-        yield replace(final, status=status, thinking=False, notice=notice)
+        if screen is not None:
+            yield replace(view, solution=record["solution"], status=status, notice=notice)
+            return
+        final = replace(self._view(view, text), status=status, thinking=False, notice=notice)
+        if status == "complete" and not detail.messages:
+            final = replace(final, cas_note=self._cross_check(message.id, question, parsed.final_answer))
+        yield final
 
-    def _checkpoint(self, message_id: int, text: str) -> None:
-        parsed = parse_reply(text)
+    def _start(self, student_id: int, messages: list[Message]) -> Generation:
+        generation = self.backend.stream(messages, self.settings)
+        with self._lock:
+            previous = self._active.pop(student_id, None)
+            self._active[student_id] = generation
+        if previous:
+            previous.cancel()
+        return generation
+
+    def _finished(self, student_id: int, generation: Generation) -> None:
+        with self._lock:
+            if self._active.get(student_id) is generation:
+                del self._active[student_id]
+
+    def _hidden_answer(self, student_id: int, detail: SessionDetail, question: str, view: ReplyView):
+        """The answer hints are screened against: computer algebra's where it settles the
+        question, else the model's own, worked out privately (never shown to the student).
+        Later turns of a guided session reuse the first turn's. Returns (answer, solution)."""
+        if detail.messages:
+            return detail.messages[0][0].final_answer, ""
+        cas = cas_answer(question)
+        if cas is not None:
+            return cas.answer_text, ""
+        yield replace(view, notice="Working the problem out privately first, so that no hint gives the answer away…")
+        text = ""
+        generation = self._start(student_id, self._messages(SessionDetail(detail.session, []), question))
         try:
-            self.store.save_progress(message_id, reasoning=parsed.reasoning, solution=parsed.solution)
+            for chunk in generation:
+                text += chunk
+            if generation.cancelled.is_set():  # before close(), which cancels too
+                raise _StoppedEarly
+        finally:
+            generation.close()
+            self._finished(student_id, generation)
+        parsed = parse_reply(text)
+        return parsed.final_answer, parsed.solution
+
+    def _cross_check(self, message_id: int, question: str, final_answer: str | None) -> str | None:
+        """"Verified by computer algebra", or a warning with its result (flagged for the teacher)."""
+        try:
+            result = cross_check(question, final_answer)
+        except Exception:  # noqa: BLE001 - a badge is optional; never break the reply
+            log.exception("cross-check failed")
+            return None
+        if result is None:
+            return None
+        if result.status == "differs":
+            self._raise_flags(message_id, lambda: [flags.Hit("cas_disagrees", f"computer algebra gets {result.cas_answer_latex}; the tutor said {final_answer}")])
+        return result.message
+
+    def _checkpoint(self, message_id: int, text: str, hidden: str = "", screen: ScreenedText | None = None) -> None:
+        parsed = parse_reply(text)
+        reasoning, solution = (hidden, screen.visible) if screen is not None else (parsed.reasoning, parsed.solution)
+        try:
+            self.store.save_progress(message_id, reasoning=reasoning, solution=solution)
         except StorageError:
             log.warning("checkpoint of message %s skipped: database busy", message_id)
+
+    def reveal(self, token: str, session_id: int | None, address: str | None = None) -> Iterator[ReplyView]:
+        """The worked solution of a guided session, when the student asks for it.
+
+        Allowed unless the student's class forbids it (a teacher setting); a student who has
+        already checked a correct answer may always see it.
+        """
+        detail = self.session(token, session_id) if session_id else None
+        if detail is None or not detail.messages or detail.session.mode not in GUIDED:
+            yield ReplyView(status="refused", notice="Ask a question in Hint or Coach me mode first.")
+            return
+        solved = any(a.correct for _, attempts in detail.messages for a in attempts)
+        joined = self.school.class_of_student(detail.session.student_id)
+        if joined is not None and not joined.allow_show_solution and not solved:
+            yield ReplyView(status="refused", notice="Your teacher has chosen not to show worked solutions in this class. Keep going — ask for another hint!")
+            return
+        yield from self.ask(token, detail.messages[0][0].question, None, "solution", address)
+
+    def session_view(self, token: str, session_id: int) -> ReplyView | None:
+        """A stored session as one view: its transcript, and what may be shown of the answer."""
+        detail = self.session(token, session_id)
+        if detail is None or not detail.messages:
+            return None
+        guided = detail.session.mode in GUIDED
+        solved = any(a.correct for _, attempts in detail.messages for a in attempts)
+        parts = []
+        for msg, attempts in detail.messages:
+            parts.append(f"**{'You' if guided else 'Question'}:** {msg.question}\n\n{msg.solution or '_(no reply saved)_'}")
+            if msg.status != "complete":
+                parts.append(f"_Reply {msg.status}._")
+            parts += [f"Your answer `{a.answer}`: {'Correct' if a.correct else 'Not quite'}" for a in attempts]
+        last = detail.messages[-1][0]
+        hide = guided and not solved  # the answer of a guided session stays hidden until solved
+        return ReplyView(
+            message_id=last.id,
+            session_id=detail.session.id,
+            reasoning="" if guided else last.reasoning,
+            solution="\n\n---\n\n".join(parts),
+            final_answer=None if hide else last.final_answer,
+            status="complete",
+            mode=detail.session.mode,
+        )
 
     def stop(self, token: str) -> bool:
         """Stop this student's running reply; True if one was running."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import secrets
 
 import gradio as gr
 
 from tutor.math_markdown import final_answer_markdown, prepare_markdown
+from tutor.modes import GUIDED, MODES, NEXT_HINT
 from tutor.service import ReplyView, TutorService
 
 LATEX = [
@@ -18,6 +20,7 @@ LATEX = [
 CSS = """
 #final-answer { border: 2px solid #16a34a; border-radius: 8px; padding: 0.25rem 1rem; background: #f0fdf4; }
 .notice { color: #b45309; }
+#cas-note { font-weight: 600; }
 """
 
 
@@ -46,7 +49,12 @@ def _render(view: ReplyView, streaming: bool, thinking_box=None) -> tuple:
         _markdown(view.solution, streaming),
         gr.Markdown(final, visible=bool(final)),
         view.notice or "",
+        _markdown(view.cas_note or "", False),
     )
+
+
+def _address(request: gr.Request | None) -> str | None:
+    return request.client.host if request is not None and request.client else None
 
 
 def build(service: TutorService, browser_secret: str) -> gr.Blocks:
@@ -62,11 +70,16 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
             with gr.Column(scale=1, min_width=120):
                 solve = gr.Button("Solve", variant="primary", interactive=False)
                 stop = gr.Button("Stop", variant="stop", visible=False)
+        mode = gr.Radio(list(MODES), value="Show solution", label="How should the tutor help?", elem_id="mode")
         notice = gr.Markdown(elem_classes="notice")
         with gr.Accordion("Thinking", open=True, visible=False) as thinking_box:
             reasoning = gr.Markdown(latex_delimiters=LATEX, elem_id="reasoning")
         solution = gr.Markdown(latex_delimiters=LATEX, elem_id="solution")
         final = gr.Markdown(latex_delimiters=LATEX, elem_id="final-answer", visible=False)
+        cas_note = gr.Markdown(latex_delimiters=LATEX, elem_id="cas-note")
+        with gr.Column(visible=False) as guided_row:  # Hint / Coach me only
+            next_hint = gr.Button("Next hint", scale=1)
+            reveal = gr.Button("Reveal the solution", scale=1)
         with gr.Row():
             answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)
             check = gr.Button("Check answer", scale=1)
@@ -75,8 +88,13 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
         with gr.Row():
             history = gr.Dropdown(label="Your sessions", choices=[], value=None, scale=5)
             new_session = gr.Button("New session", scale=1)
+        with gr.Row():  # joining a class (teacher review); earlier sessions in this browser come along
+            your_name = gr.Textbox(label="Your name", max_length=100, scale=2)
+            class_code = gr.Textbox(label="Class code", max_length=20, scale=1)
+            join = gr.Button("Join class", scale=1)
+        joined = gr.Markdown(elem_id="joined")
 
-        reply_outputs = [thinking_box, reasoning, solution, final, notice]
+        reply_outputs = [thinking_box, reasoning, solution, final, notice, cas_note]
 
         def on_load(state: dict | None):
             state = dict(state or {})
@@ -85,24 +103,39 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
             ready = (gr.Textbox(interactive=True), gr.Button(interactive=True))
             return state, gr.Dropdown(choices=_history_choices(service, state["token"]), value=None), *ready
 
-        def on_solve(text: str, state: dict | None, current_session: int | None):
-            token = _token(state)
-            if not token:
-                yield gr.update(), gr.update(), gr.update(), gr.update(), "Your page is still loading; please try again.", gr.update(), gr.update(), current_session, None, ""
-                return
+        def stream(views, current_session):
+            """Component updates for a stream of reply views."""
             busy = (gr.Button(visible=False), gr.Button(visible=True))
             shown = None  # (visible, open) of the Thinking block: sent only when it changes,
             # so a student who opens it again after the solution starts is not overruled
-            for view in service.ask(token, text, current_session):
+            for view in views:
                 if view.status == "refused":
-                    yield *(gr.update(),) * 4, view.notice, gr.update(), gr.update(), current_session, gr.update(), gr.update()
+                    yield *(gr.update(),) * 4, view.notice, *(gr.update(),) * 4, current_session, gr.update(), gr.update()
                     return
                 done = view.status != "generating"
                 buttons = (gr.Button(visible=True), gr.Button(visible=False)) if done else busy
                 state = (bool(view.reasoning), view.thinking or not view.solution)
                 box = gr.update() if state == shown else gr.Accordion(visible=state[0], open=state[1])
                 shown = state
-                yield *_render(view, not done, box), *buttons, view.session_id, view.message_id, ""
+                guided = gr.update(visible=view.mode in GUIDED)
+                yield *_render(view, not done, box), *buttons, guided, view.session_id, view.message_id, ""
+
+        def on_solve(text: str, picked_mode: str, state: dict | None, current_session: int | None, request: gr.Request):
+            token = _token(state)
+            if not token:
+                yield *(gr.update(),) * 4, "Your page is still loading; please try again.", *(gr.update(),) * 4, current_session, None, ""
+                return
+            yield from stream(service.ask(token, text, current_session, MODES.get(picked_mode, "solution"), _address(request)), current_session)
+
+        def on_next_hint(state: dict | None, current_session: int | None, request: gr.Request):
+            token = _token(state)
+            if token:
+                yield from stream(service.ask(token, NEXT_HINT, current_session, "hint", _address(request)), current_session)
+
+        def on_reveal(state: dict | None, current_session: int | None, request: gr.Request):
+            token = _token(state)
+            if token:
+                yield from stream(service.reveal(token, current_session, _address(request)), current_session)
 
         def on_stop(state: dict | None):
             if _token(state):
@@ -122,38 +155,44 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
 
         def on_pick(picked: int | None, state: dict | None):
             token = _token(state)
-            detail = service.session(token, picked) if token and picked else None
-            if detail is None:
-                return *(gr.update(),) * 5, None, None, ""
-            parts = []
-            for msg, attempts in detail.messages:
-                parts.append(f"**Question:** {msg.question}\n\n{msg.solution or '_(no reply saved)_'}")
-                if msg.status != "complete":
-                    parts.append(f"_Reply {msg.status}._")
-                for a in attempts:
-                    parts.append(f"Your answer `{a.answer}`: {'Correct' if a.correct else 'Not quite'}")
-            last = detail.messages[-1][0] if detail.messages else None
-            view = ReplyView(reasoning=last.reasoning if last else "", solution="\n\n---\n\n".join(parts), final_answer=last.final_answer if last else None, status="complete")
-            return *_render(view, streaming=False), picked, last.id if last else None, ""
+            view = service.session_view(token, picked) if token and picked else None
+            if view is None:
+                return *(gr.update(),) * 6, gr.update(), None, None, ""
+            return *_render(view, streaming=False), gr.update(visible=view.mode in GUIDED), view.session_id, view.message_id, ""
+
+        def on_join(name: str, code: str, state: dict | None):
+            token = _token(state)
+            if not token:
+                return "Your page is still loading; please try again."
+            return html.escape(service.join_class(token, name, code))
+
+        def on_class(state: dict | None):
+            token = _token(state)
+            name = service.current_class(token) if token else None
+            return f"You are in the class {html.escape(name)}." if name else ""
 
         def on_new():
-            return *(gr.Accordion(visible=False), "", "", gr.Markdown("", visible=False), ""), None, None, "", gr.Dropdown(value=None)
+            cleared = (gr.Accordion(visible=False), "", "", gr.Markdown("", visible=False), "", "")
+            return *cleared, gr.update(visible=False), None, None, "", gr.Dropdown(value=None)
 
-        page.load(on_load, inputs=identity, outputs=[identity, history, question, solve], queue=False)
-        solve_args = dict(
-            fn=on_solve,
-            inputs=[question, identity, session_id],
-            outputs=[*reply_outputs, solve, stop, session_id, message_id, verdict],
-            concurrency_limit=None,
-            show_progress="hidden",
-        )
+        private = dict(api_visibility="private")
+        page.load(on_load, inputs=identity, outputs=[identity, history, question, solve], queue=False, **private)
+        stream_outputs = [*reply_outputs, solve, stop, guided_row, session_id, message_id, verdict]
+        streaming = dict(outputs=stream_outputs, concurrency_limit=None, show_progress="hidden")
         refresh = dict(fn=lambda s: gr.Dropdown(choices=_history_choices(service, _token(s))), inputs=identity, outputs=history, queue=False)
-        question.submit(**solve_args).then(**refresh)
-        solve.click(**solve_args).then(**refresh)
-        stop.click(on_stop, inputs=identity, outputs=None, queue=False)
-        check.click(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None)
-        answer.submit(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None)
-        answer.change(on_preview, inputs=answer, outputs=entered, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
-        history.input(on_pick, inputs=[history, identity], outputs=[*reply_outputs, session_id, message_id, verdict])
-        new_session.click(on_new, outputs=[*reply_outputs, session_id, message_id, verdict, history], queue=False)
+        solve_inputs = [question, mode, identity, session_id]
+        question.submit(on_solve, inputs=solve_inputs, **streaming, **private).then(**refresh, **private)
+        solve.click(on_solve, inputs=solve_inputs, **streaming, api_name="solve").then(**refresh, **private)
+        next_hint.click(on_next_hint, inputs=[identity, session_id], **streaming, api_name="next_hint").then(**refresh, **private)
+        reveal.click(on_reveal, inputs=[identity, session_id], **streaming, api_name="reveal_solution").then(**refresh, **private)
+        stop.click(on_stop, inputs=identity, outputs=None, queue=False, api_name="stop")
+        check.click(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None, api_name="check")
+        answer.submit(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None, **private)
+        answer.change(on_preview, inputs=answer, outputs=entered, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None, **private)
+        history.input(on_pick, inputs=[history, identity], outputs=[*reply_outputs, guided_row, session_id, message_id, verdict], api_name="open_session")
+        gr.Button("Refresh", visible=False).click(**refresh, api_name="history")
+        new_session.click(on_new, outputs=[*reply_outputs, guided_row, session_id, message_id, verdict, history], queue=False, **private)
+        join.click(on_join, inputs=[your_name, class_code, identity], outputs=joined, api_name="join_class")
+        class_code.submit(on_join, inputs=[your_name, class_code, identity], outputs=joined, api_visibility="undocumented")
+        page.load(on_class, inputs=identity, outputs=joined, queue=False, api_visibility="undocumented")
     return page

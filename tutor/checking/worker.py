@@ -1,7 +1,7 @@
 """Worker process: ``python -m tutor.checking.worker`` serves checks over pipes.
 
 Protocol: one JSON object per line. The worker writes ``{"ready": pid}`` once
-sympy is imported, then for each request ``{"fn": "check"|"preview", "args":
+sympy is imported, then for each request ``{"fn": NAME, "args":
 [...], "cpu": seconds}`` answers ``{"ok": result}`` or ``{"error": kind}``.
 Limits: address space MEMORY_LIMIT for the whole process; CPU time per request
 (RLIMIT_CPU raised to time-used-so-far + ``cpu``; SIGXCPU ends the process and
@@ -18,7 +18,12 @@ import sys
 
 MEMORY_LIMIT = 2 << 30
 """Bytes of address space (python + sympy + mpmath use ~250 MB)."""
-_FUNCTIONS = ("check", "preview")
+_FUNCTIONS = {
+    "check": "checker", "preview": "checker",
+    "cas": "solve", "antiderivative_equal": "solve", "in_form": "solve",
+    "leaks": "leak_check", "step": "steps_check",
+}
+"""Request name -> module of ``tutor.checking`` that defines it."""
 
 
 def _limit_cpu(seconds: float) -> None:
@@ -35,7 +40,9 @@ def main() -> None:
     sys.setrecursionlimit(4000)
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr
-    from tutor.checking import checker
+    import importlib
+
+    modules = {m: importlib.import_module(f"tutor.checking.{m}") for m in set(_FUNCTIONS.values())}
 
     protocol.write(json.dumps({"ready": os.getpid()}) + "\n")
     protocol.flush()
@@ -46,7 +53,7 @@ def main() -> None:
             if name not in _FUNCTIONS:
                 raise ValueError("unknown function")
             _limit_cpu(float(req["cpu"]))
-            reply = {"ok": getattr(checker, name)(*req["args"])}
+            reply = {"ok": getattr(modules[_FUNCTIONS[name]], name)(*req["args"])}
         except MemoryError:
             reply = {"error": "memory"}
         except RecursionError:

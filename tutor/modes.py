@@ -1,0 +1,62 @@
+"""Guided modes (``Hint``, ``Coach me``): prompts, and a stream that never shows the answer.
+
+Hazard: a hint streamed token by token would show the answer before any screen could cut
+it. ``ScreenedText`` releases text only up to the last complete sentence that
+``screen_hint`` has passed against the (hidden) final answer; on a leak it cuts before the
+leaking sentence and the generation is stopped. The screen compares with sympy in the
+checker's worker pool, so "4", "four", "x equals 4" and "\\boxed{4}" are all caught.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tutor.backends import Message
+from tutor.leak_screen import screen_hint
+from tutor.prompts import load_prompt
+
+MODES = {"Show solution": "solution", "Hint": "hint", "Coach me": "coach"}
+"""Control label -> stored mode (labels fixed by CONTRACT.md)."""
+GUIDED = frozenset({"hint", "coach"})
+PROMPTS = {mode: load_prompt(Path(__file__).parent / "prompts" / f"{mode}.md").system for mode in GUIDED}
+NEXT_HINT = "Next hint, please."
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def guided_messages(mode: str, turns: list[tuple[str, str]], latest: str) -> list[Message]:
+    """The conversation for a guided reply: earlier (student, tutor) turns, then ``latest``."""
+    messages: list[Message] = [{"role": "system", "content": PROMPTS[mode]}]
+    for student, tutor in turns:
+        messages += [{"role": "user", "content": student}, {"role": "assistant", "content": tutor}]
+    messages.append({"role": "user", "content": latest})
+    return messages
+
+
+class ScreenedText:
+    """Releases a guided reply sentence by sentence, each prefix screened for the answer."""
+
+    def __init__(self, final_answer: str | None):
+        self.final_answer = final_answer
+        self.visible = ""
+        self.leaked = False
+        self._passed = 0
+
+    def update(self, text: str, *, finished: bool = False) -> str:
+        """Visible text for ``text`` so far; sets ``leaked`` (and stops growing) on a leak."""
+        if self.leaked:
+            return self.visible
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        upto = len(text) if finished else (ends[-1] if ends else 0)
+        if upto <= self._passed:
+            return self.visible
+        candidate = text[:upto]
+        if self.final_answer:
+            screened = screen_hint(candidate, self.final_answer)
+            if screened.leaked:
+                self.leaked = True
+                self.visible = screened.text.rstrip()
+                return self.visible
+        self._passed = upto
+        self.visible = candidate.rstrip() if finished else candidate
+        return self.visible
