@@ -539,7 +539,7 @@ class SchoolStore:
         return self._read(work)
 
 
-SAFETY_KINDS = ("self_harm", "abuse", "personal_data")
+SAFETY_KINDS = ("self_harm", "abuse", "personal_data", "harmful_request")
 """Flags about the student's wellbeing or privacy: listed before the others (see tutor/flags.py)."""
 
 

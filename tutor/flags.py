@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 MANY_FAILED = 3
-KINDS = ("unfinished", "unconfirmed", "cas_disagrees", "many_failed", "self_harm", "abuse", "personal_data")
+KINDS = ("unfinished", "unconfirmed", "cas_disagrees", "many_failed", "self_harm", "abuse", "personal_data", "harmful_request")
 LABELS = {
     "unfinished": "Reply not finished",
     "unconfirmed": "Answer not confirmed",
@@ -29,8 +29,9 @@ LABELS = {
     "self_harm": "Possible self-harm",
     "abuse": "Possible abuse or bullying",
     "personal_data": "Personal data shared",
+    "harmful_request": "Harmful request refused",
 }
-SAFETY_KINDS = frozenset({"self_harm", "abuse", "personal_data"})
+SAFETY_KINDS = frozenset({"self_harm", "abuse", "personal_data", "harmful_request"})
 SCREEN_CHARS = 20_000
 
 

@@ -23,6 +23,7 @@ from tutor.modes import GUIDED, ScreenedText, guided_messages
 from tutor.prompts import load_prompt
 from tutor.rate_limit import AskLimits
 from tutor.reply_parser import parse_reply
+from tutor.safety import screen_question
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,13 @@ class TutorService:
             yield ReplyView(status="refused", notice=SAVE_FAILED)
             return
         view = ReplyView(message_id=message.id, session_id=detail.session.id, mode=mode)
+        screened = screen_question(question)
+        if screened is not None:  # never sent to the model; the teacher is told
+            reply, hit = screened
+            self._store_reply(message.id, reasoning="", solution=reply, final_answer=None, status="complete", error=None)
+            self._raise_flags(message.id, lambda: [hit])
+            yield replace(view, solution=reply, status="complete")
+            return
         guided = mode in GUIDED
         text, status, error = "", "failed", None
         hidden, reference = "", None  # guided modes: the privately worked solution and its answer
@@ -210,10 +218,7 @@ class TutorService:
                 record = dict(reasoning=hidden, solution=shown, final_answer=reference)
             else:
                 record = dict(reasoning=parsed.reasoning, solution=parsed.solution, final_answer=parsed.final_answer)
-            try:
-                self.store.finish_reply(message.id, status=status, error=error, **record)
-            except StorageError:  # the question and the last checkpoint stay; restart marks it interrupted
-                log.exception("could not store reply %s", message.id)
+            if not self._store_reply(message.id, status=status, error=error, **record):
                 error = error or "Your reply could not be saved (the database is busy or full)."
             self._raise_flags(message.id, lambda: flags.reply_flags(question, record["solution"], record["final_answer"], status))
         notice = f"{error} Your question is saved; please try again." if error else None
@@ -224,6 +229,14 @@ class TutorService:
         if status == "complete" and not detail.messages:
             final = replace(final, cas_note=self._cross_check(message.id, question, parsed.final_answer))
         yield final
+
+    def _store_reply(self, message_id: int, **record) -> bool:
+        try:
+            self.store.finish_reply(message_id, **record)
+            return True
+        except StorageError:  # the question and the last checkpoint stay; restart marks it interrupted
+            log.exception("could not store reply %s", message_id)
+            return False
 
     def _start(self, student_id: int, messages: list[Message]) -> Generation:
         generation = self.backend.stream(messages, self.settings)
