@@ -176,3 +176,10 @@ def test_verdict_fields_and_preview():
     assert parse_preview("3/4") == r"\frac{3}{4}"
     assert parse_preview("0.333") == "0.333"
     assert parse_preview("2x +* 3") is None
+
+
+def test_an_interval_from_minus_infinity_as_reference_is_a_set_not_a_point():
+    """Regression: -oo is its own sympy atom, so has(oo) missed it and (-oo, 5) read as a point."""
+    for reference in ("(-\\infty, 5)", "(-oo, 5)", "(-∞, 5)", "$(-\\infty, 5)$"):
+        assert check_answer("x < 5", reference).correct, reference
+    assert not check_answer("x <= 5", "(-oo, 5)").correct

@@ -281,7 +281,7 @@ def is_setlike(node: object) -> bool:
         return bool(set(node.ops) & _INEQ) or "in" in node.ops
     if isinstance(node, Delim) and len(node.items) == 2 and node.open in "([":
         a, b = node.items
-        infinite = any(isinstance(t, sympy.Expr) and t.has(sympy.oo) for t in (a, b))
+        infinite = any(isinstance(t, sympy.Expr) and t.has(sympy.oo, -sympy.oo) for t in (a, b))  # -oo is its own atom
         return infinite or node.open + node.close in ("(]", "[)")
     if isinstance(node, Items):
         return all(is_setlike(i) for i in node.items)
