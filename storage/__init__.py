@@ -7,6 +7,7 @@ from storage.records import (
     ClassRecord,
     FlagListing,
     FlagRecord,
+    MasteryRecord,
     MessageRecord,
     ReviewFilter,
     SessionDetail,
@@ -18,6 +19,7 @@ from storage.records import (
     Transcript,
     TranscriptEntry,
 )
+from storage.mastery import MasteryStore
 from storage.school import SchoolStore
 from storage.store import Store
 from storage.teachers import LoginThrottle
@@ -29,6 +31,8 @@ __all__ = [
     "FlagListing",
     "FlagRecord",
     "LoginThrottle",
+    "MasteryRecord",
+    "MasteryStore",
     "ReviewFilter",
     "SchoolStore",
     "SessionSummary",

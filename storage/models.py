@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, MetaData, String, Text, UniqueConstraint, false, true
+from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, MetaData, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -165,3 +165,21 @@ class Flag(Base):
     reviewed: Mapped[bool] = mapped_column(default=False, server_default=false())
     reviewed_at: Mapped[datetime | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Mastery(Base):
+    """How likely a student knows one skill (a practice topic), by Bayesian Knowledge Tracing.
+
+    One row per (student, skill), written when a checked practice answer counts for BKT
+    (the first graded attempt on each practice problem); `attempts` counts those.
+    """
+
+    __tablename__ = "mastery"
+    __table_args__ = (UniqueConstraint("student_id", "skill", name="uq_mastery_student_id_skill"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    skill: Mapped[str] = mapped_column(String(32))
+    p_known: Mapped[float] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

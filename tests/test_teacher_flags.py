@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -28,7 +28,10 @@ def kinds(hits) -> set[str]:
     [
         ("I want to kill myself", {"self_harm"}),
         ("sometimes I think about suicide", {"self_harm"}),
-        ("I've been cutting myself", set()),  # not in the list: the screen is deliberately small
+        ("I've been cutting myself", {"self_harm"}),
+        ("my (555) 010-4477 and ada@x.io", {"personal_data"}),
+        ("Evaluate 0.5 * 0.25 + 3.125", set()),
+        ("Compute +3 - (-4) + 12", set()),
         ("I hurt myself yesterday", {"self_harm"}),
         ("my dad hits me when I get it wrong", {"abuse"}),
         ("the kids at school bully me", {"abuse"}),
@@ -158,3 +161,18 @@ def test_csv_export_has_a_row_per_attempt_and_defuses_formulas() -> None:
     assert rows[0]["verdict"] == "correct" and rows[1]["correct"] == "False"
     assert rows[0]["flags"] == "many_failed (reviewed)"
     assert json.loads(export_json(EXPORT)) == EXPORT
+
+
+def test_progress_over_more_than_three_weeks_is_counted_per_week() -> None:
+    monday = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    points = [AttemptPoint(1, "Ada", 1, "2+2", k % 2 == 0, monday + timedelta(days=k)) for k in range(0, 30, 2)]
+    weeks = progress(points).class_daily
+    assert all(p.day.weekday() == 0 for p in weeks)
+    assert sum(p.attempts for p in weeks) == 15 and len(weeks) == 5
+
+
+def test_storage_lists_the_same_safety_kinds_first() -> None:
+    from storage.school import SAFETY_KINDS as listed_first
+    from tutor.flags import SAFETY_KINDS
+
+    assert set(listed_first) == SAFETY_KINDS

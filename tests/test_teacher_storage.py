@@ -35,6 +35,17 @@ def school(engine: Engine) -> SchoolStore:
     return SchoolStore(Store(engine))
 
 
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def ask(school: SchoolStore, student_id: int, question: str, answer: str | None = "4", status: str = "complete"):
     store = school.store
     session = store.start_session(student_id, question)
@@ -53,7 +64,7 @@ def test_every_migration_applies_to_an_empty_database_and_matches_the_models(eng
     upgrade(engine)  # idempotent
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head_revision()
         assert {"teachers", "classes", "students", "sessions", "messages", "attempts", "flags"} <= set(inspect(conn).get_table_names())
 
 
@@ -227,3 +238,36 @@ def test_export_and_deleting_a_student_removes_everything(engine: Engine, school
     if engine.dialect.name == "sqlite":
         raw = open(engine.url.database, "rb").read()
         assert b"Solve x + 1 = 5" not in raw  # secure_delete zeroed the pages
+
+
+def test_migrations_go_down_to_0001_and_up_again(engine: Engine, school: SchoolStore) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.db import MIGRATIONS
+
+    t, c = setup_class(school)
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    for target, has_flags in (("0001", False), ("head", True)):
+        with engine.connect() as conn:
+            config.attributes["connection"] = conn
+            (command.downgrade if target == "0001" else command.upgrade)(config, target)
+        with engine.connect() as conn:
+            assert ("flags" in inspect(conn).get_table_names()) is has_flags
+    assert school.classes_for_teacher(t.id) == [c]  # the rest of the data is untouched
+
+
+def test_safety_flags_are_listed_first(school: SchoolStore) -> None:
+    t, c = setup_class(school)
+    ada = school.store.student_for_token(TOKENS[0])
+    school.join_class(ada.id, "Ada", c.join_code)
+    worried, m1 = ask(school, ada.id, "I want to die")
+    school.raise_flags(m1.id, [("self_harm", "question mentions self-harm")])
+    later = []
+    for n in range(3):  # newer, but only about the tutor's replies
+        session, message = ask(school, ada.id, f"What is {n}+1?", status="stopped")
+        school.raise_flags(message.id, [("unfinished", "stopped")])
+        later.append(session.id)
+    assert school.flags_for_class(t.id, c.id)[0].flag.kind == "self_harm"
+    assert [s.session_id for s in school.sessions(t.id, c.id)][:1] == [worried.id]

@@ -13,6 +13,7 @@ import re
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,14 +29,18 @@ TOPICS: list[tuple[str, re.Pattern[str]]] = [
     ("Equations", re.compile(r"\bsolve\b|equation|[a-z]\s*=|=\s*[a-z]\b|simultaneous|inequalit", re.I)),
     ("Percentages & ratios", re.compile(r"percent|%|ratio|proportion", re.I)),
     ("Fractions", re.compile(r"fraction|\\frac|\d+\s*/\s*\d+|numerator|denominator", re.I)),
-    ("Arithmetic", re.compile(r"^[\d\s+\-*/×÷().,^=?a-z]*$", re.I)),
+    ("Arithmetic", re.compile(r"^\s*(?:what is|what's|compute|calculate|evaluate|work out)?[\d\s+\-*/×÷().,^=?]*\d[\d\s+\-*/×÷().,^=?]*$", re.I)),
 ]
 OTHER_TOPIC = "Other"
+WEEKLY_AFTER_DAYS = 21
+"""Progress over a longer range is counted per week rather than per day."""
 EXPORT_KEEP = 20
 """Export files kept per class folder; older ones are removed when a new one is written."""
 
 
+@lru_cache(maxsize=4096)
 def topic_of(question: str) -> str:
+    """A keyword guess at the topic; classes repeat questions, so answers are cached."""
     text = question[:2000]
     for name, pattern in TOPICS:
         if pattern.search(text):
@@ -90,7 +95,7 @@ class Missed:
 @dataclass(frozen=True)
 class Progress:
     by_student: dict[str, list[RatePoint]]
-    """Correct rate per day, per student (label), oldest first."""
+    """Correct rate per day (per week, from Mondays, over more than three weeks), per student, oldest first."""
     class_daily: list[RatePoint]
     by_topic: dict[str, dict[str, tuple[int, int]]]
     """topic -> student label (or "Class") -> (attempts, correct)."""
@@ -98,12 +103,16 @@ class Progress:
 
 
 def progress(points: list[AttemptPoint], top_missed: int = 10) -> Progress:
+    """`points` oldest first, as `SchoolStore.attempt_points` returns them."""
     per_student: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     per_class: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     topics: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     missed: dict[str, dict[str, Any]] = {}
+    weekly = bool(points) and (points[-1].created_at - points[0].created_at).days > WEEKLY_AFTER_DAYS
     for p in points:
         day = p.created_at.date()
+        if weekly:  # a long range reads better (and draws faster) by the week, Mondays
+            day -= timedelta(days=day.weekday())
         for bucket in (per_student[p.student_name][day], per_class[day]):
             bucket[0] += 1
             bucket[1] += int(p.correct)

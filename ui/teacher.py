@@ -9,6 +9,7 @@ to every query, so a forged class, session or flag id from the browser returns n
 from __future__ import annotations
 
 import contextvars
+from dataclasses import replace
 from pathlib import Path
 
 import anyio.to_thread
@@ -123,7 +124,7 @@ def _teacher(review: TeacherReview, request: gr.Request) -> int:
 
 
 def build(review: TeacherReview) -> gr.Blocks:
-    with gr.Blocks(title="Math tutor — teacher", delete_cache=(600, 3600)) as page:
+    with gr.Blocks(title="Math tutor — teacher", delete_cache=(300, 900)) as page:
         gr.Markdown("# Class review")
         signed_in = gr.Markdown()
         with gr.Row():
@@ -146,9 +147,9 @@ def build(review: TeacherReview) -> gr.Blocks:
                 students_table = gr.Dataframe(label="Students", interactive=False, wrap=True)
                 sessions_table = gr.Dataframe(label="Sessions (flagged first; click one to read it)", interactive=False, wrap=True)
             with gr.Tab("Flags", id="flags"):
-                flags_table = gr.Dataframe(label="Flags (open first)", interactive=False, wrap=True)
+                flags_table = gr.Dataframe(label="Flags (open first; click one to pick it)", interactive=False, wrap=True)
                 with gr.Row():
-                    flag_id = gr.Number(label="Flag number", precision=0, minimum=1, scale=1)
+                    flag_id = gr.Number(label="Flag number", value=None, precision=0, minimum=1, scale=1)
                     note = gr.Textbox(label="Note", max_length=2000, scale=4)
                     review_btn = gr.Button("Mark reviewed", scale=1)
             with gr.Tab("Transcript", id="transcript"):
@@ -163,7 +164,7 @@ def build(review: TeacherReview) -> gr.Blocks:
                 gr.Markdown("Download everything of the class, or of the student picked above: sessions, messages, answer attempts, verdicts and flags.")
                 with gr.Row():
                     fmt = gr.Radio(["CSV", "JSON"], value="CSV", label="Format")
-                    scope = gr.Radio(["Whole class", "Selected student"], value="Whole class", label="What")
+                    scope_pick = gr.Radio(["Whole class", "Selected student"], value="Whole class", label="What")
                     export_btn = gr.Button("Export")
                 export_file = gr.File(label="Export file", interactive=False)
                 gr.Markdown("### Delete a student's data\nFor a privacy request: removes the student picked above and all their sessions, answers and flags, everywhere. It cannot be undone.")
@@ -172,48 +173,54 @@ def build(review: TeacherReview) -> gr.Blocks:
                     delete_btn = gr.Button("Delete student data", variant="stop")
 
         filters = [class_pick, student_pick, since, until, flag_pick, search]
-        refresh_outputs = [status, class_code, student_pick, students_table, sessions_table, session_pick, flags_table, over_time, per_topic, missed, missed_table]
+        refresh_outputs = [status, class_code, student_pick, students_table, sessions_table, session_pick, flags_table]
+        plot_outputs = [over_time, per_topic, missed, missed_table]
 
-        def refresh(class_id, student_id, since_text, until_text, flag, query, request: gr.Request):
+        def scope(request: gr.Request, class_id, student_id, since_text, until_text, flag, query):
+            """The teacher, their class (None if not theirs), its students, and the filter."""
             tid = _teacher(review, request)
-            school = review.school
-            cls = school.class_for_teacher(tid, class_id) if class_id else None
-            if cls is None:
-                nothing = progress([])
-                return (
-                    "Pick one of your classes." if class_id else "Create a class to start.", "",
-                    gr.Dropdown(choices=[("All students", 0)], value=0), view.overview_frame([]), view.sessions_frame([]),
-                    gr.Dropdown(choices=[], value=None), view.flags_frame([]), None, None, None, view.missed_frame(nothing),
-                )
-            students = school.class_students(tid, cls.id)
+            cls = review.school.class_for_teacher(tid, class_id) if class_id else None
+            students = review.school.class_students(tid, cls.id) if cls else []
             if student_id and student_id not in {i for i, _ in students}:
                 student_id = 0
             try:
-                f = make_filter(student_id or None, since_text, until_text, flag or None, query)
-                note_text = ""
+                return tid, cls, students, make_filter(student_id or None, since_text, until_text, flag or None, query), ""
             except ValueError as exc:
-                f, note_text = make_filter(student_id or None), f"⚠ {exc}"
+                return tid, cls, students, make_filter(student_id or None), f"⚠ {exc}"
+
+        def refresh(class_id, student_id, since_text, until_text, flag, query, request: gr.Request):
+            """The tables: fast, so they show before the plots are drawn."""
+            tid, cls, students, f, note_text = scope(request, class_id, student_id, since_text, until_text, flag, query)
+            if cls is None:
+                return (
+                    "Pick one of your classes." if class_id else "Create a class to start.", "",
+                    gr.Dropdown(choices=[("All students", 0)], value=0), view.overview_frame([]), view.sessions_frame([]),
+                    gr.Dropdown(choices=[], value=None), view.flags_frame([]),
+                )
+            school = review.school
             sessions = school.sessions(tid, cls.id, f)
-            prog = review.progress(tid, cls.id, f)
-            who = dict(students).get(student_id, "Class") if student_id else "Class"
             return (
                 note_text,
                 f"Join code: **`{cls.join_code}`** · {len(students)} student{'s' if len(students) != 1 else ''}",
-                gr.Dropdown(choices=[("All students", 0), *[(view.clip(n, 60), i) for i, n in students]], value=student_id or 0),
+                gr.Dropdown(choices=[("All students", 0), *[(view.clip(n, 60), i) for i, n in students]], value=f.student_id or 0),
                 view.overview_frame(school.overview(tid, cls.id, f)),
                 view.sessions_frame(sessions),
                 gr.Dropdown(choices=[view.session_choice(s) for s in sessions]),
                 view.flags_frame(school.flags_for_class(tid, cls.id, f)),
-                view.rate_over_time_plot(prog),
-                view.topic_plot(prog, who),
-                view.missed_plot(prog),
-                view.missed_frame(prog),
             )
 
+        def plots(class_id, student_id, since_text, until_text, flag, query, request: gr.Request):
+            tid, cls, students, f, _ = scope(request, class_id, student_id, since_text, until_text, flag, query)
+            prog = review.progress(tid, cls.id, f) if cls else progress([])
+            whole = review.progress(tid, cls.id, replace(f, student_id=None)) if cls and f.student_id else None
+            who = dict(students).get(f.student_id, "Class") if f.student_id else "Class"
+            return view.rate_over_time_plot(prog, whole), view.topic_plot(prog, who), view.missed_plot(prog), view.missed_frame(prog)
+
+        def class_choices(tid: int) -> list[tuple[str, int]]:
+            return [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in review.school.classes_for_teacher(tid)]
+
         def on_load(request: gr.Request):
-            tid = _teacher(review, request)
-            classes = review.school.classes_for_teacher(tid)
-            choices = [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in classes]
+            choices = class_choices(_teacher(review, request))
             return f"Signed in as **{view.clip(request.username, 64)}** · [Log out]({PATH}/logout)", gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
 
         def on_create(name: str, request: gr.Request):
@@ -222,9 +229,7 @@ def build(review: TeacherReview) -> gr.Blocks:
                 created = review.school.create_class(tid, name or "")
             except ValueError as exc:
                 raise gr.Error(str(exc)) from None
-            classes = review.school.classes_for_teacher(tid)
-            choices = [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in classes]
-            return gr.Dropdown(choices=choices, value=created.id), ""
+            return gr.Dropdown(choices=class_choices(tid), value=created.id), ""
 
         def on_session(session_id, request: gr.Request):
             tid = _teacher(review, request)
@@ -236,6 +241,10 @@ def build(review: TeacherReview) -> gr.Blocks:
             session_id = int(row[0]) if row and str(row[0]).isdigit() else None
             found = review.school.transcript(tid, session_id) if session_id else None
             return gr.Dropdown(value=session_id if found else None), view.transcript_html(found), gr.Tabs(selected="transcript")
+
+        def on_flag_row(evt: gr.SelectData):
+            row = evt.row_value or []
+            return int(row[0]) if row and str(row[0]).isdigit() else None
 
         def on_review(fid, note_text, session_id, request: gr.Request):
             tid = _teacher(review, request)
@@ -267,22 +276,30 @@ def build(review: TeacherReview) -> gr.Blocks:
             return "The student's data was deleted.", "", 0, None
 
         # One documented endpoint per action (gradio_client names); the repeats are undocumented.
-        again = dict(fn=refresh, inputs=filters, outputs=refresh_outputs, api_visibility="undocumented")
-        apply.click(refresh, inputs=filters, outputs=refresh_outputs, api_name="refresh")
-        page.load(on_load, outputs=[signed_in, class_pick], api_name="whoami").then(**again)
-        create.click(on_create, inputs=new_name, outputs=[class_pick, new_name], api_name="create_class").then(**again)
-        class_pick.input(lambda: 0, outputs=student_pick, api_visibility="undocumented").then(**again)
+        quiet = dict(inputs=filters, api_visibility="undocumented")
+
+        def then_refresh(event) -> None:
+            event.then(refresh, outputs=refresh_outputs, **quiet).then(plots, outputs=plot_outputs, **quiet)
+
+        apply.click(refresh, inputs=filters, outputs=refresh_outputs, api_name="refresh").then(
+            plots, inputs=filters, outputs=plot_outputs, api_name="progress"
+        )
+        then_refresh(page.load(on_load, outputs=[signed_in, class_pick], api_name="whoami"))
+        then_refresh(create.click(on_create, inputs=new_name, outputs=[class_pick, new_name], api_name="create_class"))
+        then_refresh(class_pick.input(lambda: 0, outputs=student_pick, api_visibility="undocumented"))
         for trigger in (search.submit, student_pick.input, flag_pick.input):
-            trigger(**again)
+            trigger(refresh, outputs=refresh_outputs, **quiet).then(plots, outputs=plot_outputs, **quiet)
         session_pick.input(on_session, inputs=session_pick, outputs=transcript, api_name="transcript")
+        flags_table.select(on_flag_row, outputs=flag_id, api_visibility="undocumented")
         sessions_table.select(on_session_row, outputs=[session_pick, transcript, tabs], api_visibility="undocumented")
-        review_btn.click(on_review, inputs=[flag_id, note, session_pick], outputs=[status, note], api_name="review_flag").then(
-            **again
-        ).then(on_session, inputs=session_pick, outputs=transcript, api_visibility="undocumented")
-        export_btn.click(on_export, inputs=[class_pick, student_pick, fmt, scope], outputs=export_file, api_name="export")
-        delete_btn.click(
+        reviewed = review_btn.click(on_review, inputs=[flag_id, note, session_pick], outputs=[status, note], api_name="review_flag")
+        reviewed.then(refresh, outputs=refresh_outputs, **quiet).then(
+            on_session, inputs=session_pick, outputs=transcript, api_visibility="undocumented"
+        )
+        export_btn.click(on_export, inputs=[class_pick, student_pick, fmt, scope_pick], outputs=export_file, api_name="export")
+        then_refresh(delete_btn.click(
             on_delete, inputs=[student_pick, confirm], outputs=[status, confirm, student_pick, export_file], api_name="delete_student"
-        ).then(**again)
+        ))
     return page
 
 

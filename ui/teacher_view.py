@@ -23,7 +23,7 @@ from tutor.math_markdown import render_html  # noqa: E402
 from tutor.review import Progress  # noqa: E402
 
 MAX_CELL = 120
-MAX_LINES = 8
+MAX_LINES = 6
 """Students drawn one line each in the progress-over-time plot; the rest are in the class line."""
 
 TRANSCRIPT_CSS = """
@@ -180,16 +180,27 @@ def _empty(fig: Figure, message: str) -> Figure:
     return fig
 
 
-def rate_over_time_plot(progress: Progress, title: str = "Correct rate over time") -> Figure:
+def _overall(points) -> float:
+    attempts = sum(p.attempts for p in points)
+    return sum(p.correct for p in points) / attempts if attempts else 1.0
+
+
+def rate_over_time_plot(progress: Progress, class_progress: Progress | None = None) -> Figure:
+    """The class line, and one line per student: all of them when few, else the ones with the
+    lowest overall rate (those a teacher looks for). `class_progress`: the whole class, when
+    `progress` is narrowed to one student."""
     fig = Figure(figsize=(9, 4), layout="constrained")
     if not progress.class_daily:
         return _empty(fig, "No answers checked yet")
     ax = fig.subplots()
-    busiest = sorted(progress.by_student, key=lambda name: -sum(p.attempts for p in progress.by_student[name]))[:MAX_LINES]
-    for name in sorted(busiest):
+    lowest = sorted(progress.by_student, key=lambda name: (_overall(progress.by_student[name]), name))[:MAX_LINES]
+    title = "Correct rate over time"
+    if len(progress.by_student) > MAX_LINES:
+        title += f" — class, and the {MAX_LINES} students with the lowest rate"
+    for name in lowest:
         pts = progress.by_student[name]
         ax.plot([p.day for p in pts], [100 * p.rate for p in pts], marker="o", linewidth=1, alpha=0.7, label=_label(name, 24))
-    daily = progress.class_daily
+    daily = (class_progress or progress).class_daily
     ax.plot([p.day for p in daily], [100 * p.rate for p in daily], color="black", linewidth=2.5, label="Class")
     first, last = daily[0].day, daily[-1].day
     if (last - first).days < 2:  # a single day would otherwise span years of empty axis

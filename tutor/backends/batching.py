@@ -11,6 +11,12 @@ Why not transformers' ``ContinuousBatchingManager``: measured on this 2-core CPU
 model it gave ~40 tokens/s in aggregate for 8 streams, against ~85 for a padded batch of
 ``forward`` calls (see docs/serving.md). On a GPU it is worth re-measuring.
 
+Shared prefix: every question starts with the same system prompt (~240 tokens with the demo
+model's template, most of the prompt). Its KV cache is computed once and reused, so a
+newcomer's prefill covers only its own question — the same idea as vLLM's prefix caching. The
+shared prefix is found, not configured: the longest common token prefix of consecutive
+prompts, when it is at least ``MIN_PREFIX`` tokens.
+
 LongRoPE (Phi-4-mini): the rotary table is picked from the longest position in a forward call
 (short factors up to ``original_max_position_embeddings``, long beyond), and ``generate``
 re-prefills a sequence when it crosses that boundary. Batching must not change a reply, so
@@ -35,6 +41,17 @@ from tutor.backends.transformers_backend import TransformersBackend, _EmitStream
 from tutor.model_source import ModelLocation
 
 log = logging.getLogger(__name__)
+
+MIN_PREFIX = 32
+"""Shorter common prefixes are not worth a cache entry."""
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 @dataclass(eq=False)
@@ -133,6 +150,10 @@ class BatchedBackend(Backend):
         self.eos = set(eos)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else (eos[0] if eos else 0)
         self._pending: deque[_Request] = deque()
+        self._prefix: list[int] = []
+        self._prefix_kv: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._last_prompt: list[int] = []
+        self.prefix_hits = 0
         self._groups = [_Group(long=False), _Group(long=True)]
         self._wake = threading.Condition()
         self._closed = False
@@ -241,23 +262,61 @@ class BatchedBackend(Backend):
                 self._pending.popleft()
             newcomers.append(row)
             budget -= len(row.tokens)
-        for long in (False, True):
-            rows = [r for r in newcomers if self._is_long(len(r.tokens)) == long]
-            if rows:
-                self._prefill(self._groups[long], rows)
+        for row in newcomers:
+            self._learn_prefix(row.tokens)
+        long_rows = [r for r in newcomers if self._is_long(len(r.tokens))]
+        short_rows = [r for r in newcomers if not self._is_long(len(r.tokens))]
+        shared = [r for r in short_rows if self._has_prefix(r.tokens)]
+        alone = [r for r in short_rows if not self._has_prefix(r.tokens)]
+        if shared:
+            self._prefill(self._groups[0], shared, prefix=True)
+        if alone:
+            self._prefill(self._groups[0], alone)
+        if long_rows:
+            self._prefill(self._groups[1], long_rows)
 
-    def _prefill(self, group: _Group, rows: list[_Request]) -> None:
-        """Run whole sequences (prompts, or a row crossing the LongRoPE boundary) and merge them in."""
+    def _has_prefix(self, tokens: list[int]) -> bool:
+        n = len(self._prefix)
+        return n > 0 and len(tokens) > n and tokens[:n] == self._prefix
+
+    def _learn_prefix(self, prompt: list[int]) -> None:
+        """Cache the KV of the prefix this prompt shares with the previous one (the system prompt)."""
+        last, self._last_prompt = self._last_prompt, prompt
+        if self._has_prefix(prompt):
+            return
+        n = common_prefix(last, prompt)
+        n = min(n, len(prompt) - 1)
+        if n < MIN_PREFIX or self._is_long(n):  # a prefix is reused only in the short rotary regime
+            return
         device = self.model.device
-        length = max(len(r.tokens) for r in rows)
+        cache = DynamicCache(config=self.model.config)
+        self.model(input_ids=torch.tensor([prompt[:n]], device=device), past_key_values=cache, use_cache=True, logits_to_keep=1)
+        self._prefix = prompt[:n]
+        self._prefix_kv = [(layer.keys, layer.values) for layer in cache.layers]
+
+    def _prefill(self, group: _Group, rows: list[_Request], prefix: bool = False) -> None:
+        """Run whole sequences (prompts, or a row crossing the LongRoPE boundary) and merge them in.
+
+        With ``prefix``, every row starts with the cached shared prefix: only the rest is run,
+        left-padded after the prefix (``[prefix][pad…][question]``, pads masked out)."""
+        device = self.model.device
+        skip = len(self._prefix) if prefix else 0
+        length = max(len(r.tokens) for r in rows) - skip
         ids = torch.full((len(rows), length), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(rows), length), dtype=torch.long)
         for i, row in enumerate(rows):
-            ids[i, length - len(row.tokens) :] = torch.tensor(row.tokens)
-            mask[i, length - len(row.tokens) :] = 1
+            rest = row.tokens[skip:]
+            ids[i, length - len(rest) :] = torch.tensor(rest)
+            mask[i, length - len(rest) :] = 1
         ids, mask = ids.to(device), mask.to(device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = DynamicCache(config=self.model.config)
+        positions = (skip + mask.cumsum(-1) - 1).clamp(min=skip)
+        if prefix:
+            self.prefix_hits += len(rows)
+            kv = [(k.expand(len(rows), -1, -1, -1), v.expand(len(rows), -1, -1, -1)) for k, v in self._prefix_kv]
+            cache = DynamicCache(ddp_cache_data=kv, config=self.model.config)
+            mask = torch.cat([mask.new_ones((len(rows), skip)), mask], dim=1)
+        else:
+            cache = DynamicCache(config=self.model.config)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=1)
         keep = self._take_tokens(rows, out.logits[:, -1, :])
         if keep:

@@ -1,0 +1,241 @@
+"""Serving a class: one stream's ceiling, the app's overhead, and aggregate throughput under load.
+
+    python bench/bench_serving.py [--tokens 128] [--rounds 2] [--levels 1,4,8,16] [--model PATH_OR_ID]
+
+One command, one model in one process (the model, the batching loop and the Gradio app on
+uvicorn), side by side; the students' ``gradio_client`` runs in a helper process, as browsers
+are not inside the server. Figures are the median over ``--rounds`` interleaved rounds
+and the targets are ratios within the run (this machine is shared and noisy):
+
+1. ``raw generate``: ``model.generate`` for one stream, greedy, no streamer — the ceiling;
+2. the same prompt through the app's in-process backend (``BatchedBackend``) and through the
+   running Gradio app (``gradio_client`` against uvicorn on loopback) — target >= 0.9x raw;
+3. 1, 4, 8, 16 students asking different questions at the same moment through the Gradio
+   app: aggregate tokens/s, first-token latency p50/p95, and how many got their first token —
+   target: aggregate at 8 >= 4x the single-stream figure, no request starves.
+
+Tokens per reply are counted once with ``generate`` alone for each question (greedy; batching
+gives the same tokens, tests/test_batching.py) and every reply through the app is checked to
+have completed. CPU: the demo model (fetched like a first start). CUDA: Phi-4-mini-reasoning
+unless ``--model`` says otherwise. Not run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+from gradio_client import Client  # noqa: E402
+
+from tests.conftest import LiveServer, new_store  # noqa: E402
+from tutor.backends import GenerationSettings  # noqa: E402
+from tutor.backends.batching import BatchedBackend  # noqa: E402
+from tutor.backends.factory import max_batch  # noqa: E402
+from tutor.backends.transformers_backend import TransformersBackend  # noqa: E402
+from tutor.model_source import default_model, locate  # noqa: E402
+from tutor.service import SYSTEM_PROMPT, TutorService  # noqa: E402
+from ui.server import build_app  # noqa: E402
+
+QUESTIONS = [
+    "Solve 3x + 5 = 11 step by step.",
+    "What is the derivative of x^3 + 2x?",
+    "Factor x^2 - 5x + 6.",
+    "A train travels 120 km in 1.5 hours. What is its average speed?",
+    "Simplify (2x^2 * 3x) / x.",
+    "What is 15% of 80?",
+    "Solve the system x + y = 10, x - y = 2.",
+    "Find the area of a circle with radius 3.",
+]
+
+
+def messages(question: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+class Bench:
+    def __init__(self, engine: TransformersBackend, tokens: int):
+        self.engine = engine
+        self.settings = GenerationSettings(max_new_tokens=tokens, temperature=0)
+        self.batched = BatchedBackend(engine, max_batch=max_batch(engine.model.device.type == "cuda"))
+        self.tokens_for: dict[str, int] = {}
+
+    def raw(self, question: str) -> tuple[float, int]:
+        inputs = self.engine.prompt_ids(messages(question))
+        sync()
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = self.engine.model.generate(
+                **inputs, max_new_tokens=self.settings.max_new_tokens, do_sample=False,
+                temperature=None, top_p=None, top_k=None, pad_token_id=self.engine.tokenizer.pad_token_id or self.engine.tokenizer.eos_token_id,
+            )
+        sync()
+        elapsed = time.perf_counter() - start
+        new = out.shape[1] - inputs["input_ids"].shape[1]
+        eos = self.engine.model.generation_config.eos_token_id
+        if new and out[0, -1].item() in (eos if isinstance(eos, list) else [eos]):
+            new -= 1  # the end-of-turn token is not text a student sees; the backends do not count it
+        return elapsed, new
+
+    def backend(self, question: str) -> float:
+        start = time.perf_counter()
+        for _ in self.batched.stream(messages(question), self.settings):
+            pass
+        return time.perf_counter() - start
+
+
+
+_client: Client | None = None
+_endpoint = "/solve"
+
+
+def students_ask(url: str, questions: list[str], first_student: int) -> tuple[float, list[float | None], list[bool]]:
+    """All students press Enter at once; (wall seconds, first-token latencies, completed each).
+
+    Runs in the helper process that plays the browsers. The page's Solve endpoint takes the
+    question (``text``) and the browser's identity (``state``); its first two outputs are the
+    reasoning and the solution."""
+    global _client, _endpoint
+    if _client is None:
+        _client = Client(url, verbose=False)
+        names = _client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+        _endpoint = "/solve" if "/solve" in names else "/on_solve"
+    client = _client
+    first: list[float | None] = [None] * len(questions)
+    completed = [False] * len(questions)
+    barrier = threading.Barrier(len(questions) + 1)
+
+    def student(i: int) -> None:
+        state = {"token": f"bench-student-{first_student + i:012d}"}
+        barrier.wait()
+        start = time.perf_counter()
+        job = client.submit(text=questions[i], state=state, api_name=_endpoint)
+        last = None
+        for out in job:
+            if first[i] is None and (out[0] or out[1]):
+                first[i] = time.perf_counter() - start
+            last = out
+        failed = last is None or any(isinstance(x, str) and ("try again" in x or "busy" in x) for x in last)
+        completed[i] = bool(not failed and last[1])
+
+    threads = [threading.Thread(target=student, args=(i,)) for i in range(len(questions))]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, first, completed
+
+
+class Students:
+    """The students' browsers: gradio_client in a helper process, as browsers are not in the
+    server's process (in-process, the client's own work would compete with the server for the
+    GIL). The model and the Gradio app run in the bench process."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.pool = multiprocessing.get_context("spawn").Pool(1)
+        self.count = 0
+
+    def ask(self, questions: list[str]) -> tuple[float, list[float | None], list[bool]]:
+        self.count += len(questions)
+        return self.pool.apply(students_ask, (self.url, questions, self.count))
+
+    def close(self) -> None:
+        self.pool.terminate()
+
+
+def sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokens", type=int, default=None, help="max new tokens per reply (128 on CPU, 512 on CUDA)")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--levels", default="1,4,8,16")
+    parser.add_argument("--model", default=None, help="model id or folder (default: by hardware, as the app)")
+    parser.add_argument("--data-dir", default=os.environ.get("TUTOR_DATA_DIR", "./data"))
+    args = parser.parse_args()
+    cuda = torch.cuda.is_available()
+    tokens = args.tokens or (512 if cuda else 128)
+    levels = [int(x) for x in args.levels.split(",")]
+
+    location = locate(args.model or default_model(cuda), Path(args.data_dir))
+    engine = TransformersBackend.load(location, cuda=cuda)
+    bench = Bench(engine, tokens)
+    for question in QUESTIONS:  # warm-up, and each question's reply length in tokens
+        bench.tokens_for[question] = bench.raw(question)[1]
+    bench.backend(QUESTIONS[0])
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    service = TutorService(bench.batched, new_store(tmp / "tutor.db"), bench.settings)
+    rows: dict[str, list[float]] = {}
+    latencies: dict[int, list[float]] = {c: [] for c in levels}
+    starved: dict[int, int] = {c: 0 for c in levels}
+    incomplete: dict[int, int] = {c: 0 for c in levels}
+    q0 = QUESTIONS[0]
+    n0 = bench.tokens_for[q0]
+    with LiveServer(build_app(service, tmp)) as server:
+        students = Students(server.url + "/")
+        students.ask([q0])  # warm the page's code paths
+        for r in range(args.rounds):
+            elapsed, n = bench.raw(q0)
+            rows.setdefault("raw generate, 1 stream", []).append(n / elapsed)
+            rows.setdefault("app backend (BatchedBackend), 1 stream", []).append(n0 / bench.backend(q0))
+            wall, _, done = students.ask([q0])
+            rows.setdefault("Gradio app via gradio_client, 1 stream", []).append(n0 * sum(done) / wall)
+            for c in levels:
+                questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(c)]
+                wall, first, done = students.ask(questions)
+                total = sum(bench.tokens_for[q] for q, ok in zip(questions, done) if ok)
+                rows.setdefault(f"app, {c} students: aggregate", []).append(total / wall)
+                latencies[c] += [f for f in first if f is not None]
+                starved[c] += sum(f is None for f in first)
+                incomplete[c] += c - sum(done)
+            print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+        students.close()
+
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    raw = med["raw generate, 1 stream"]
+    single = med.get("app, 1 students: aggregate", med["Gradio app via gradio_client, 1 stream"])
+    device = torch.cuda.get_device_name(0) if cuda else f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads"
+    print(f"\nModel {engine.model_id} ({engine.model.dtype}, {engine.model.config._attn_implementation}) on {device}")
+    print(f"greedy, {tokens} max new tokens, median of {args.rounds} rounds; reply lengths {min(bench.tokens_for.values())}-{max(bench.tokens_for.values())} tokens\n")
+    print("| path | tokens/s | ratio | first token p50 / p95 | first tokens | target |")
+    print("| --- | ---: | ---: | --- | --- | --- |")
+    print(f"| raw `model.generate`, 1 stream (ceiling) | {raw:.1f} | 1.00x raw | | | |")
+    for name in ("app backend (BatchedBackend), 1 stream", "Gradio app via gradio_client, 1 stream"):
+        ratio = med[name] / raw
+        print(f"| {name} | {med[name]:.1f} | {ratio:.2f}x raw | | | >= 0.9x raw: {'met' if ratio >= 0.9 else 'NOT met'} |")
+    for c in levels:
+        agg = med[f"app, {c} students: aggregate"]
+        lat = latencies[c]
+        lat_text = f"{percentile(lat, 0.5):.2f} s / {percentile(lat, 0.95):.2f} s" if lat else "-"
+        got = f"{c * args.rounds - starved[c]}/{c * args.rounds}" + (f" ({incomplete[c]} incomplete)" if incomplete[c] else "")
+        target = ""
+        if c == 8:
+            target = f">= 4x single: {'met' if agg >= 4 * single else 'NOT met'}"
+        print(f"| Gradio app, {c} students at once: aggregate | {agg:.1f} | {agg / single:.2f}x single | {lat_text} | {got} | {target} |")
+    bench.batched.close()
+
+
+if __name__ == "__main__":
+    main()

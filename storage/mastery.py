@@ -1,0 +1,149 @@
+"""Practice problems and mastery: the SQL behind the Practice tab.
+
+A practice problem is stored like any question — a session with mode "practice" and one
+message whose ``final_answer`` is the reference and whose ``generation_settings`` hold the
+problem id — so the teacher's review shows practice attempts with everything else.
+`MasteryStore` adds what the ordinary store lacks: finding a student's practice message by
+problem id (the access check lives in the query) and recording a checked answer together
+with its mastery update in one transaction, so a retry on the same problem, or two checks
+racing, can never count twice.
+
+The BKT arithmetic is the caller's (``tutor/mastery.py``); this module only stores numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Attempt, Mastery, Message, TutoringSession, utcnow
+from storage.records import AttemptRecord, MasteryRecord, MessageRecord
+from storage.store import ATTEMPT_STATUSES, Store, _attempt, _message
+
+PRACTICE_MODE = "practice"
+GRADED_STATUSES = frozenset({"correct", "incorrect"})
+"""Attempts that tell BKT something; an unreadable answer or a time-out neither counts nor
+uses up the problem's one counted attempt."""
+MAX_SKILL_CHARS = 32
+
+
+def _mastery(row: Mastery) -> MasteryRecord:
+    return MasteryRecord(
+        student_id=row.student_id,
+        skill=row.skill,
+        p_known=row.p_known,
+        attempts=row.attempts,
+        updated_at=row.updated_at,
+    )
+
+
+class MasteryStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._read = store._read
+        self._write = store._write
+
+    def mastery_for_student(self, student_id: int) -> list[MasteryRecord]:
+        """Every skill this student has a counted answer in, by skill name."""
+
+        def work(db: Session) -> list[MasteryRecord]:
+            rows = db.scalars(select(Mastery).where(Mastery.student_id == student_id).order_by(Mastery.skill))
+            return [_mastery(row) for row in rows]
+
+        return self._read(work)
+
+    def practice_message(self, student_id: int, problem_id: str) -> MessageRecord | None:
+        """The newest practice message of this student for ``problem_id``; None for anyone else's."""
+        if not isinstance(problem_id, str) or not problem_id or len(problem_id) > 64:
+            return None
+
+        def work(db: Session) -> MessageRecord | None:
+            row = db.scalars(
+                select(Message)
+                .join(TutoringSession, Message.session_id == TutoringSession.id)
+                .where(
+                    TutoringSession.student_id == student_id,
+                    TutoringSession.mode == PRACTICE_MODE,
+                    Message.generation_settings["problem_id"].as_string() == problem_id,
+                )
+                .order_by(Message.id.desc())
+                .limit(1)
+            ).one_or_none()
+            return None if row is None else _message(row)
+
+        return self._read(work)
+
+    def record_practice_attempt(
+        self,
+        student_id: int,
+        message_id: int,
+        skill: str,
+        *,
+        answer: str,
+        status: str,
+        correct: bool,
+        feedback: str,
+        bkt_update: Callable[[float, bool], float],
+        p_init: float,
+    ) -> tuple[AttemptRecord, MasteryRecord | None]:
+        """Store the attempt; when it is the problem's first graded attempt, update mastery too.
+
+        Returns the attempt and the new mastery row (None when this attempt did not count).
+        LookupError when the message is not one of this student's practice messages.
+        """
+        if status not in ATTEMPT_STATUSES:
+            raise ValueError(f"attempt status must be in {sorted(ATTEMPT_STATUSES)}, not {status!r}")
+        if not skill or len(skill) > MAX_SKILL_CHARS:
+            raise ValueError("skill must be 1-32 characters")
+
+        def work(db: Session) -> tuple[AttemptRecord, MasteryRecord | None]:
+            # FOR UPDATE (PostgreSQL) serialises checks of one problem; SQLite's BEGIN IMMEDIATE already does.
+            message = db.scalars(
+                select(Message)
+                .join(TutoringSession, Message.session_id == TutoringSession.id)
+                .where(
+                    Message.id == message_id,
+                    TutoringSession.student_id == student_id,
+                    TutoringSession.mode == PRACTICE_MODE,
+                )
+                .with_for_update(of=Message)
+            ).one_or_none()
+            if message is None:
+                raise LookupError(f"message {message_id} is not a practice problem of student {student_id}")
+            graded_before = db.scalar(
+                select(func.count())
+                .select_from(Attempt)
+                .where(Attempt.message_id == message_id, Attempt.status.in_(GRADED_STATUSES))
+            )
+            attempt = Attempt(message_id=message_id, answer=answer, status=status, correct=correct, feedback=feedback)
+            db.add(attempt)
+            record: MasteryRecord | None = None
+            if status in GRADED_STATUSES and graded_before == 0:
+                row = db.scalars(
+                    select(Mastery).where(Mastery.student_id == student_id, Mastery.skill == skill).with_for_update()
+                ).one_or_none()
+                if row is None:
+                    row = Mastery(student_id=student_id, skill=skill, p_known=p_init, attempts=0)
+                    db.add(row)
+                row.p_known = float(bkt_update(row.p_known, correct))
+                row.attempts += 1
+                row.updated_at = utcnow()
+            else:
+                row = None
+            session = db.get(TutoringSession, message.session_id)
+            if session is not None:
+                session.updated_at = utcnow()
+            db.flush()
+            if row is not None:
+                record = _mastery(row)
+            return _attempt(attempt), record
+
+        try:
+            return self._write(work)
+        except IntegrityError:
+            # Two first answers in the same new skill raced to insert its row (PostgreSQL);
+            # the row exists now, so the second try updates it.
+            return self._write(work)

@@ -1,0 +1,65 @@
+"""`python -m storage.admin` as an administrator runs it, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from storage import SchoolStore, Store, make_engine
+from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def admin(url: str, *args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "storage.admin", *args],
+        cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "TUTOR_DATABASE_URL": url, **(env or {})},
+    )
+
+
+def test_admin_commands(database_url: str) -> None:  # noqa: F811
+    added = admin(database_url, "add-teacher", "ms_lee", "--password-stdin", stdin="correct horse battery\n")
+    assert added.returncode == 0, added.stderr
+    assert admin(database_url, "add-teacher", "ms_lee", "--password-stdin", stdin="whatever long\n").returncode != 0
+    short = admin(database_url, "add-teacher", "mr_k", "--password-stdin", stdin="short\n")
+    assert short.returncode != 0 and "at least 8" in short.stderr
+
+    created = admin(database_url, "create-class", "ms_lee", "Year 9 maths")
+    assert created.returncode == 0, created.stderr
+    code = created.stdout.strip().splitlines()[-1]
+    assert len(code) == 6 and code.isalnum() and code.isupper()
+    missing = admin(database_url, "create-class", "nobody", "X")
+    assert missing.returncode != 0 and "no teacher" in missing.stderr
+
+    listed = admin(database_url, "list-classes")
+    assert listed.returncode == 0 and f"{code}\tms_lee\tYear 9 maths" in listed.stdout
+    assert "ms_lee" in admin(database_url, "list-teachers").stdout
+
+    engine = make_engine(database_url)
+    try:
+        school = SchoolStore(Store(engine))
+        assert school.authenticate("ms_lee", "correct horse battery") is not None
+        reset = admin(database_url, "reset-password", "ms_lee", "--password-stdin", stdin="a brand new one\n")
+        assert reset.returncode == 0, reset.stderr
+        assert school.authenticate("ms_lee", "correct horse battery") is None
+        assert school.authenticate("ms_lee", "a brand new one") is not None
+        assert admin(database_url, "remove-teacher", "ms_lee").returncode == 0
+        assert school.teacher("ms_lee") is None and school.all_classes() == []
+        assert admin(database_url, "remove-teacher", "ms_lee").returncode != 0
+    finally:
+        engine.dispose()
+
+
+def test_admin_uses_the_apps_data_dir_by_default(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TUTOR_DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "storage.admin", "add-teacher", "ms_lee", "--password-stdin"],
+        cwd=ROOT, input="correct horse battery\n", capture_output=True, text=True, timeout=120,
+        env={**env, "TUTOR_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "tutor.db").is_file()

@@ -1,0 +1,201 @@
+"""Practice with mastery, and "check my working", without a browser.
+
+A practice problem is generated (``tutor/practice.py``), stored as a session with mode
+"practice" and one complete message (question = the problem, final answer = the reference),
+and each checked answer is an attempt on that message, so teachers see practice like any
+other work. The first graded answer to each problem updates the student's mastery of its
+topic by Bayesian Knowledge Tracing (``tutor/mastery.py``); later tries on the same problem
+are stored but do not move mastery, so retrying until right cannot inflate it.
+
+``check_working`` wraps ``tutor.steps.first_wrong_step`` into a per-line report for the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+from storage import MasteryStore, SchoolStore, Store
+from storage.mastery import PRACTICE_MODE
+from tutor import flags
+from tutor.checking import Verdict, check_answer, parse_preview
+from tutor.mastery import BKTParams, choose_next, difficulty_for, update
+from tutor.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
+from tutor.steps import MAX_LINES, clean_lines, first_wrong_step
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "practice-generator"
+MAX_ANSWER_CHARS = 2000
+MAX_WORKING_CHARS = 10_000
+PREVIEW_BUDGET_S = 3.0
+"""Time allowed for showing every line of a working as the checker read it."""
+NO_PROBLEM = "Get a new problem first; then I can check your answer to it."
+
+
+@dataclass(frozen=True)
+class PracticeCheck:
+    verdict: Verdict | None
+    message: str
+    """One line for the student; contains ``Correct`` or ``Not quite`` when a verdict was reached."""
+    counted: bool = False
+    """True when this answer moved the student's mastery (the problem's first graded answer)."""
+    p_known: float | None = None
+    """The topic's mastery after this answer, when it counted."""
+
+
+@dataclass(frozen=True)
+class MasteryLevel:
+    topic: str
+    name: str
+    p_known: float
+    answers: int
+    """Counted answers (first answers to practice problems) behind ``p_known``; 0 = the prior."""
+
+
+class PracticeService:
+    def __init__(self, store: Store, params: BKTParams = BKTParams(), rng: random.Random | None = None) -> None:
+        self.store = store
+        self.params = params
+        self.mastery_store = MasteryStore(store)
+        self.school = SchoolStore(store)
+        self._rng = rng or random.SystemRandom()
+
+    @staticmethod
+    def topics() -> list[tuple[str, str]]:
+        """(topic id, display name), in teaching order."""
+        return list(TOPICS)
+
+    # mastery ------------------------------------------------------------------
+    def levels(self, token: str) -> list[MasteryLevel]:
+        """Every topic in teaching order; a topic never answered shows the prior."""
+        return self._levels(self.store.student_for_token(token).id)
+
+    def _levels(self, student_id: int) -> list[MasteryLevel]:
+        stored = {m.skill: m for m in self.mastery_store.mastery_for_student(student_id)}
+        return [
+            MasteryLevel(t, name, stored[t].p_known if t in stored else self.params.p_init, stored[t].attempts if t in stored else 0)
+            for t, name in TOPICS
+        ]
+
+    def mastery(self, token: str) -> dict[str, float]:
+        """P(known) per topic id, for every topic (the prior where none answered yet)."""
+        return {level.topic: level.p_known for level in self.levels(token)}
+
+    # problems -----------------------------------------------------------------
+    def new_problem(self, token: str, topic: str | None = None) -> Problem:
+        """A fresh problem in ``topic`` at the difficulty its mastery calls for, stored for this student.
+
+        ``topic=None``: the tutor picks the least-mastered topic (``choose_next``).
+        ValueError for an unknown topic.
+        """
+        if topic is not None and topic not in TOPIC_NAMES:
+            raise ValueError(f"unknown topic {topic!r}")
+        student = self.store.student_for_token(token)
+        levels = {level.topic: level.p_known for level in self._levels(student.id)}
+        if topic is None:
+            topic, difficulty = choose_next(levels, self._rng, self.params)
+        else:
+            difficulty = difficulty_for(levels[topic])
+        problem = generate(topic, difficulty, self._rng.randrange(MAX_SEED))
+        session = self.store.start_session(student.id, f"Practice: {problem.question_text}", mode=PRACTICE_MODE)
+        settings = {"problem_id": problem.id, "topic": topic, "difficulty": difficulty}
+        message = self.store.add_question(session.id, problem.question_markdown, MODEL_ID, settings)
+        self.store.finish_reply(message.id, reasoning="", solution="", final_answer=problem.reference_latex, status="complete")
+        return problem
+
+    def problem(self, token: str, problem_id: str) -> Problem | None:
+        """The problem, if it was given to this student."""
+        student = self.store.student_for_token(token)
+        if self.mastery_store.practice_message(student.id, problem_id) is None:
+            return None
+        return from_id(problem_id)
+
+    # checking -----------------------------------------------------------------
+    def check(self, token: str, problem_id: str | None, answer: str) -> PracticeCheck:
+        if not isinstance(answer, str) or not answer.strip():
+            return PracticeCheck(None, "Type your answer first.")
+        if len(answer) > MAX_ANSWER_CHARS:
+            return PracticeCheck(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
+        student = self.store.student_for_token(token)
+        message = self.mastery_store.practice_message(student.id, problem_id) if problem_id else None
+        if message is None or not message.final_answer:
+            return PracticeCheck(None, NO_PROBLEM)
+        topic = str(problem_id).split(":", 1)[0]
+        if topic not in TOPIC_NAMES:
+            return PracticeCheck(None, NO_PROBLEM)
+        verdict = check_answer(answer=answer, reference=message.final_answer)
+        attempt, mastery = self.mastery_store.record_practice_attempt(
+            student.id, message.id, topic,
+            answer=answer, status=verdict.status, correct=verdict.correct, feedback=verdict.feedback,
+            bkt_update=lambda p, correct: update(p, correct, self.params), p_init=self.params.p_init,
+        )
+        self._raise_flags(message.id, answer)
+        lead = {"correct": "Correct!", "incorrect": "Not quite."}.get(verdict.status)
+        if lead is None or verdict.feedback.lower().startswith(lead.lower().rstrip("!.")):
+            text = verdict.feedback
+        else:
+            text = f"{lead} {verdict.feedback}"
+        if mastery is None and verdict.status in ("correct", "incorrect"):
+            text += " (Only your first answer to a problem changes your mastery.)"
+        return PracticeCheck(verdict, text, mastery is not None, mastery.p_known if mastery else None)
+
+    def _raise_flags(self, message_id: int, answer: str) -> None:
+        """As for any attempt (many failed tries, an answer that worries): never in the student's way."""
+        try:
+            attempts = [(a.status, a.correct) for a in self.school.attempts_for_message(message_id)]
+            self.school.raise_flags(message_id, flags.pairs(flags.attempt_flags(attempts, answer)))
+        except Exception:  # noqa: BLE001
+            log.exception("could not raise flags for practice message %s", message_id)
+
+
+# -- check my working --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkingLine:
+    text: str
+    """The line as checked (labels such as ``Step 2:`` or ``=>`` removed); student text."""
+    mark: str
+    """"ok" (follows), "wrong" (the first line that does not follow), "unreadable", or "" (not judged)."""
+    latex: str | None = None
+    """How the checker read the line, as LaTeX it wrote itself (safe for KaTeX); None if unread."""
+
+
+@dataclass(frozen=True)
+class WorkingReport:
+    ok: bool
+    message: str
+    """From ``first_wrong_step``: generated text (maths in ``$…$``), never the student's."""
+    lines: list[WorkingLine]
+
+
+def check_working(text: str) -> WorkingReport:
+    """Check a student's working, one step per line; never raises.
+
+    Lines before the first wrong (or unreadable) line are marked "ok"; lines after it are
+    not judged. A fully followed working marks every checked line "ok"; a check that could
+    not judge every pair (time-out, several unknowns) marks none, and the message says why.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return WorkingReport(False, "There is no working to check. Write one step per line.", [])
+    if len(text) > MAX_WORKING_CHARS:
+        return WorkingReport(False, f"That is too long to check; the limit is {MAX_WORKING_CHARS:,} characters.", [])
+    steps = clean_lines(text)
+    report = first_wrong_step(steps)
+    bad = report.wrong_index if report.wrong_index is not None else report.unreadable_index
+    lines = []
+    deadline = time.monotonic() + PREVIEW_BUDGET_S
+    for i, line in enumerate(steps):
+        remaining = deadline - time.monotonic()
+        latex = parse_preview(line, timeout=min(1.0, remaining)) if i < MAX_LINES and remaining > 0.05 else None
+        if bad is not None:
+            mark = "ok" if i < bad else ("" if i > bad else ("wrong" if report.wrong_index is not None else "unreadable"))
+        elif report.ok and report.message.startswith("Every step follows") and i < MAX_LINES:
+            mark = "ok"
+        else:
+            mark = ""
+        lines.append(WorkingLine(line, mark, latex))
+    return WorkingReport(report.ok, report.message, lines)
