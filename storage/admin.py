@@ -17,7 +17,7 @@ import argparse
 import getpass
 import sys
 
-from storage.db import make_engine, upgrade
+from storage.db import StorageError, make_engine, upgrade
 from storage.school import SchoolStore
 from storage.store import Store
 
@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("teacher")
     p.add_argument("name")
     sub.add_parser("list-classes").add_argument("teacher", nargs="?")
+    p = sub.add_parser("class-solutions", help="allow or forbid 'Reveal the solution' in Hint / Coach me for a class")
+    p.add_argument("code", help="the class's join code")
+    p.add_argument("setting", choices=("on", "off"))
+    sub.add_parser("backup", help="copy the live SQLite database with SQLite's online backup").add_argument("dest")
     args = parser.parse_args(argv)
 
     engine = make_engine(_database_url(args.database_url))
@@ -108,6 +112,16 @@ def _run(args: argparse.Namespace, school: SchoolStore) -> int:
             raise SystemExit(f"error: {exc}") from None
         print(f"class {created.name!r} created for {teacher.username}; students join with the code:")
         print(created.join_code)
+    elif args.command == "class-solutions":
+        if not school.set_show_solution(args.code, args.setting == "on"):
+            raise SystemExit(f"error: no class with the code {args.code!r}")
+        print(f"worked solutions {'allowed' if args.setting == 'on' else 'forbidden'} in Hint / Coach me for class {args.code}")
+    elif args.command == "backup":
+        try:
+            school.store.backup(args.dest)
+        except StorageError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"backed up to {args.dest}")
     elif args.command == "list-classes":
         rows = [(u, c) for u, c in school.all_classes() if args.teacher in (None, u)]
         for username, c in rows:

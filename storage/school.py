@@ -199,6 +199,19 @@ class SchoolStore:
 
         return self._read(work)
 
+    def set_show_solution(self, code: str, allowed: bool) -> bool:
+        """Allow or forbid worked solutions in Hint / Coach me for the class with join `code`."""
+        code = normalise_code(code)
+
+        def work(db: Session) -> bool:
+            target = db.scalars(select(Classroom).where(Classroom.join_code == code)).one_or_none()
+            if target is None:
+                return False
+            target.allow_show_solution = allowed
+            return True
+
+        return self._write(work) if code else False
+
     # -- students --------------------------------------------------------------------------
 
     def join_class(self, student_id: int, name: str, code: str) -> ClassRecord | None:
