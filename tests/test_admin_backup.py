@@ -63,3 +63,17 @@ def test_a_class_can_forbid_revealing_solutions_in_guided_modes(tmp_path):
     svc.check(TOKEN, hint.message_id, "x = 2")  # solved it: now the solution may be shown
     assert list(svc.reveal(TOKEN, hint.session_id))[-1].status == "complete"
     assert admin(db, "class-solutions", "NOCODE", "on").returncode != 0
+
+
+def test_a_teacher_switches_solutions_only_for_their_own_class(tmp_path):
+    from storage import SchoolStore
+    from tutor.review import TeacherReview
+
+    school = SchoolStore(new_store(tmp_path / "t.db"))
+    lee, kim = school.add_teacher("ms_lee", "a long enough password"), school.add_teacher("mr_kim", "another long password")
+    year9 = school.create_class(lee.id, "Year 9")
+    review = TeacherReview(school, tmp_path / "exports")
+    assert not review.set_show_solution(kim.id, year9.id, False)
+    assert school.class_for_teacher(lee.id, year9.id).allow_show_solution
+    assert review.set_show_solution(lee.id, year9.id, False)
+    assert not school.class_for_teacher(lee.id, year9.id).allow_show_solution

@@ -187,6 +187,11 @@ class TeacherReview:
         teacher = self.school.teacher(username) if username else None
         return teacher.id if teacher else None
 
+    def set_show_solution(self, teacher_id: int, class_id: int, allowed: bool) -> bool:
+        """The class setting for guided modes; False unless the class is the teacher's."""
+        found = self.school.class_for_teacher(teacher_id, class_id)
+        return found is not None and self.school.set_show_solution(found.join_code, allowed)
+
     def progress(self, teacher_id: int, class_id: int, f: ReviewFilter) -> Progress:
         return progress(self.school.attempt_points(teacher_id, class_id, f))
 

@@ -130,6 +130,7 @@ def build(review: TeacherReview) -> gr.Blocks:
         with gr.Row():
             class_pick = gr.Dropdown(label="Class", choices=[], value=None, scale=3)
             class_code = gr.Markdown()
+            solutions = gr.Checkbox(label="Students may reveal worked solutions in Hint / Coach me", value=True, scale=2)
         with gr.Accordion("New class", open=False):
             with gr.Row():
                 new_name = gr.Textbox(label="New class name", max_length=100, scale=3)
@@ -287,6 +288,18 @@ def build(review: TeacherReview) -> gr.Blocks:
         then_refresh(page.load(on_load, outputs=[signed_in, class_pick], api_name="whoami"))
         then_refresh(create.click(on_create, inputs=new_name, outputs=[class_pick, new_name], api_name="create_class"))
         then_refresh(class_pick.input(lambda: 0, outputs=student_pick, api_visibility="undocumented"))
+
+        def on_class_setting(class_id, request: gr.Request):
+            found = review.school.class_for_teacher(_teacher(review, request), class_id) if class_id else None
+            return gr.Checkbox(value=found.allow_show_solution if found else True)
+
+        def on_solutions(class_id, allowed: bool, request: gr.Request):
+            if not class_id or not review.set_show_solution(_teacher(review, request), class_id, allowed):
+                raise gr.Error("Pick one of your classes first.")
+            return f"Worked solutions are now {'allowed' if allowed else 'hidden'} in Hint / Coach me for this class."
+
+        class_pick.change(on_class_setting, inputs=class_pick, outputs=solutions, api_visibility="undocumented")
+        solutions.input(on_solutions, inputs=[class_pick, solutions], outputs=status, api_name="class_solutions")
         for trigger in (search.submit, student_pick.input, flag_pick.input):
             trigger(refresh, outputs=refresh_outputs, **quiet).then(plots, outputs=plot_outputs, **quiet)
         session_pick.input(on_session, inputs=session_pick, outputs=transcript, api_name="transcript")
