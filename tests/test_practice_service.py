@@ -19,7 +19,7 @@ from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 -
 from tutor.checking import warm_up
 from tutor.mastery import BKTParams, update
 from tutor.practice import TOPICS, from_id
-from tutor.practice_service import MODEL_ID, NO_PROBLEM, PracticeService, check_working
+from tutor.practice_service import MODEL_ID, NO_PROBLEM, PracticeService, TooFast, WorkingChecker, check_working
 
 ME = "me-" + "a" * 20
 YOU = "you-" + "b" * 20
@@ -282,3 +282,18 @@ def test_teachers_see_practice_with_everything_else(practice: PracticeService) -
     assert school.delete_student(teacher.id, me.id) == klass.id
     with practice.store._engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Mastery)) == 0
+
+
+def test_asking_too_fast_is_refused_per_student(store: Store) -> None:
+    practice = PracticeService(store, per_minute=3)
+    for _ in range(3):
+        practice.new_problem(ME, "linear")
+    with pytest.raises(TooFast, match=r"wait \d+ s"):
+        practice.new_problem(ME, "linear")
+    practice.new_problem(YOU, "linear")  # someone else is not held up
+    assert len(detail_of(practice, ME)) == 3
+    checker = WorkingChecker(per_minute=1)
+    assert checker.check(ME, "2x = 4\nx = 2").ok
+    refused = checker.check(ME, "2x = 4\nx = 2")
+    assert not refused.ok and "wait" in refused.message and refused.lines == []
+    assert checker.check(YOU, "2x = 4\nx = 2").ok

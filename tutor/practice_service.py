@@ -23,6 +23,7 @@ from tutor import flags
 from tutor.checking import Verdict, check_answer, parse_preview
 from tutor.mastery import BKTParams, choose_next, difficulty_for, update
 from tutor.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
+from tutor.rate_limit import RateLimiter
 from tutor.steps import MAX_LINES, clean_lines, first_wrong_step
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,18 @@ MAX_WORKING_CHARS = 10_000
 PREVIEW_BUDGET_S = 3.0
 """Time allowed for showing every line of a working as the checker read it."""
 NO_PROBLEM = "Get a new problem first; then I can check your answer to it."
+PER_MINUTE = 20
+"""New problems (each one stored) and working checks (each up to 15 s of the checker) a student may ask for per minute."""
+
+
+class TooFast(Exception):
+    """Refused: this student asked too often in the last minute; ``str(exc)`` is for the student."""
+
+
+def _too_fast(limiter: RateLimiter, key: str, what: str) -> None:
+    wait = limiter.hit(key)
+    if wait:
+        raise TooFast(f"You are asking for {what} very fast. Please wait {max(1, round(wait))} s and try again.")
 
 
 @dataclass(frozen=True)
@@ -56,8 +69,11 @@ class MasteryLevel:
 
 
 class PracticeService:
-    def __init__(self, store: Store, params: BKTParams = BKTParams(), rng: random.Random | None = None) -> None:
+    def __init__(
+        self, store: Store, params: BKTParams = BKTParams(), rng: random.Random | None = None, per_minute: int = PER_MINUTE
+    ) -> None:
         self.store = store
+        self._limit = RateLimiter(per_minute, 60.0)
         self.params = params
         self.mastery_store = MasteryStore(store)
         self.school = SchoolStore(store)
@@ -89,11 +105,12 @@ class PracticeService:
         """A fresh problem in ``topic`` at the difficulty its mastery calls for, stored for this student.
 
         ``topic=None``: the tutor picks the least-mastered topic (``choose_next``).
-        ValueError for an unknown topic.
+        ValueError for an unknown topic; TooFast past ``per_minute`` new problems a minute.
         """
         if topic is not None and topic not in TOPIC_NAMES:
             raise ValueError(f"unknown topic {topic!r}")
         student = self.store.student_for_token(token)
+        _too_fast(self._limit, token, "new problems")
         levels = {level.topic: level.p_known for level in self._levels(student.id)}
         if topic is None:
             topic, difficulty = choose_next(levels, self._rng, self.params)
@@ -127,7 +144,7 @@ class PracticeService:
         if topic not in TOPIC_NAMES:
             return PracticeCheck(None, NO_PROBLEM)
         verdict = check_answer(answer=answer, reference=message.final_answer)
-        attempt, mastery = self.mastery_store.record_practice_attempt(
+        _, mastery = self.mastery_store.record_practice_attempt(
             student.id, message.id, topic,
             answer=answer, status=verdict.status, correct=verdict.correct, feedback=verdict.feedback,
             bkt_update=lambda p, correct: update(p, correct, self.params), p_init=self.params.p_init,
@@ -170,6 +187,20 @@ class WorkingReport:
     message: str
     """From ``first_wrong_step``: generated text (maths in ``$…$``), never the student's."""
     lines: list[WorkingLine]
+
+
+class WorkingChecker:
+    """``check_working`` with a per-student limit (each check may hold a checker worker for seconds)."""
+
+    def __init__(self, per_minute: int = PER_MINUTE) -> None:
+        self._limit = RateLimiter(per_minute, 60.0)
+
+    def check(self, token: str | None, text: str) -> WorkingReport:
+        try:
+            _too_fast(self._limit, token or "", "checks of your working")
+        except TooFast as exc:
+            return WorkingReport(False, str(exc), [])
+        return check_working(text)
 
 
 def check_working(text: str) -> WorkingReport:

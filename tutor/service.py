@@ -319,15 +319,17 @@ class TutorService:
         if detail is None or not detail.messages:
             return None
         guided = detail.session.mode in GUIDED
+        practice = detail.session.mode == "practice"
         solved = any(a.correct for _, attempts in detail.messages for a in attempts)
         parts = []
         for msg, attempts in detail.messages:
-            parts.append(f"**{'You' if guided else 'Question'}:** {msg.question}\n\n{msg.solution or '_(no reply saved)_'}")
+            label = "Practice problem" if practice else "You" if guided else "Question"
+            parts.append(f"**{label}:** {msg.question}" + ("" if practice else f"\n\n{msg.solution or '_(no reply saved)_'}"))
             if msg.status != "complete":
                 parts.append(f"_Reply {msg.status}._")
             parts += [f"Your answer `{a.answer}`: {'Correct' if a.correct else 'Not quite'}" for a in attempts]
         last = detail.messages[-1][0]
-        hide = guided and not solved  # the answer of a guided session stays hidden until solved
+        hide = (guided or practice) and not solved  # the answer stays hidden until solved
         return ReplyView(
             message_id=last.id,
             session_id=detail.session.id,

@@ -13,7 +13,7 @@ import gradio as gr
 from tutor.mastery import MASTERED
 from tutor.math_markdown import prepare_markdown
 from tutor.practice import TOPIC_NAMES, Problem
-from tutor.practice_service import MasteryLevel, PracticeService
+from tutor.practice_service import MasteryLevel, PracticeService, TooFast
 
 LATEX = [
     {"left": "\\[", "right": "\\]", "display": True},
@@ -90,7 +90,10 @@ def build_practice_tab(practice: PracticeService, identity: gr.BrowserState) -> 
         if not token:
             return gr.update(), None, gr.update(), LOADING
         chosen = picked if picked in TOPIC_NAMES else None
-        p = practice.new_problem(token, chosen)
+        try:
+            p = practice.new_problem(token, chosen)
+        except TooFast as exc:
+            return gr.update(), gr.update(), gr.update(), plain_markdown(str(exc))
         return problem_markdown(p), p.id, "", ""
 
     def on_check(text: str, current: str | None, state: dict | None):

@@ -9,7 +9,10 @@ import gradio as gr
 
 from tutor.math_markdown import final_answer_markdown, prepare_markdown
 from tutor.modes import GUIDED, MODES, NEXT_HINT
+from tutor.practice_service import PracticeService
 from tutor.service import ReplyView, TutorService
+from ui.practice import build_practice_tab
+from ui.working import build_working_tab
 
 LATEX = [
     {"left": "\\[", "right": "\\]", "display": True},
@@ -58,36 +61,42 @@ def _address(request: gr.Request | None) -> str | None:
 
 
 def build(service: TutorService, browser_secret: str) -> gr.Blocks:
+    practice = PracticeService(service.store)
     with gr.Blocks(title="Math tutor") as page:
         identity = gr.BrowserState({}, storage_key="math-tutor-identity", secret=browser_secret)
         session_id = gr.State(None)
         message_id = gr.State(None)
 
         gr.Markdown("# Math tutor\nAsk a maths question and watch the solution being worked out step by step.")
-        with gr.Row():
-            # Disabled until the page load has given this browser its identity, so nothing is asked anonymously.
-            question = gr.Textbox(label="Question", placeholder="e.g. Solve 3x^2 + 4x + 5 = 1", lines=1, max_lines=6, scale=5, interactive=False)
-            with gr.Column(scale=1, min_width=120):
-                solve = gr.Button("Solve", variant="primary", interactive=False)
-                stop = gr.Button("Stop", variant="stop", visible=False)
-        mode = gr.Radio(list(MODES), value="Show solution", label="How should the tutor help?", elem_id="mode")
-        notice = gr.Markdown(elem_classes="notice")
-        with gr.Accordion("Thinking", open=True, visible=False) as thinking_box:
-            reasoning = gr.Markdown(latex_delimiters=LATEX, elem_id="reasoning")
-        solution = gr.Markdown(latex_delimiters=LATEX, elem_id="solution")
-        final = gr.Markdown(latex_delimiters=LATEX, elem_id="final-answer", visible=False)
-        cas_note = gr.Markdown(latex_delimiters=LATEX, elem_id="cas-note")
-        with gr.Column(visible=False) as guided_row:  # Hint / Coach me only
-            next_hint = gr.Button("Next hint", scale=1)
-            reveal = gr.Button("Reveal the solution", scale=1)
-        with gr.Row():
-            answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)
-            check = gr.Button("Check answer", scale=1)
-        entered = gr.Markdown(latex_delimiters=LATEX, elem_id="entered")
-        verdict = gr.Markdown(latex_delimiters=LATEX, elem_id="verdict")
-        with gr.Row():
-            history = gr.Dropdown(label="Your sessions", choices=[], value=None, scale=5)
-            new_session = gr.Button("New session", scale=1)
+        with gr.Tab("Tutor"):
+            with gr.Row():
+                # Disabled until the page load has given this browser its identity, so nothing is asked anonymously.
+                question = gr.Textbox(label="Question", placeholder="e.g. Solve 3x^2 + 4x + 5 = 1", lines=1, max_lines=6, scale=5, interactive=False)
+                with gr.Column(scale=1, min_width=120):
+                    solve = gr.Button("Solve", variant="primary", interactive=False)
+                    stop = gr.Button("Stop", variant="stop", visible=False)
+            mode = gr.Radio(list(MODES), value="Show solution", label="How should the tutor help?", elem_id="mode")
+            notice = gr.Markdown(elem_classes="notice")
+            with gr.Accordion("Thinking", open=True, visible=False) as thinking_box:
+                reasoning = gr.Markdown(latex_delimiters=LATEX, elem_id="reasoning")
+            solution = gr.Markdown(latex_delimiters=LATEX, elem_id="solution")
+            final = gr.Markdown(latex_delimiters=LATEX, elem_id="final-answer", visible=False)
+            cas_note = gr.Markdown(latex_delimiters=LATEX, elem_id="cas-note")
+            with gr.Column(visible=False) as guided_row:  # Hint / Coach me only
+                next_hint = gr.Button("Next hint", scale=1)
+                reveal = gr.Button("Reveal the solution", scale=1)
+            with gr.Row():
+                answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)
+                check = gr.Button("Check answer", scale=1)
+            entered = gr.Markdown(latex_delimiters=LATEX, elem_id="entered")
+            verdict = gr.Markdown(latex_delimiters=LATEX, elem_id="verdict")
+            with gr.Row():
+                history = gr.Dropdown(label="Your sessions", choices=[], value=None, scale=5)
+                new_session = gr.Button("New session", scale=1)
+        with gr.Tab("Practice"):
+            build_practice_tab(practice, identity)
+        with gr.Tab("Check my working"):
+            build_working_tab(identity)
         with gr.Row():  # joining a class (teacher review); earlier sessions in this browser come along
             your_name = gr.Textbox(label="Your name", max_length=100, scale=2)
             class_code = gr.Textbox(label="Class code", max_length=20, scale=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gradio as gr
 
 from tutor.math_markdown import prepare_markdown
-from tutor.practice_service import MAX_WORKING_CHARS, WorkingReport, check_working
+from tutor.practice_service import MAX_WORKING_CHARS, WorkingChecker, WorkingReport
 
 LATEX = [
     {"left": "\\[", "right": "\\]", "display": True},
@@ -50,7 +50,8 @@ def report_markdown(report: WorkingReport) -> str:
 
 
 def build_working_tab(identity: gr.BrowserState) -> None:
-    """``identity`` is accepted for symmetry with the other tabs; working is not stored."""
+    """``identity`` keys the per-student limit on checks; working is not stored."""
+    checker = WorkingChecker()
     gr.Markdown("Write your working one step per line. The tutor finds the first line that does not follow from the line before.")
     working = gr.Textbox(
         label="Your working", lines=6, max_lines=30, max_length=MAX_WORKING_CHARS,
@@ -59,7 +60,8 @@ def build_working_tab(identity: gr.BrowserState) -> None:
     check = gr.Button("Check my working", variant="primary")
     report = gr.Markdown(latex_delimiters=LATEX, elem_id="working-report")
 
-    def on_check(text: str):
-        return report_markdown(check_working(text or ""))
+    def on_check(text: str, state: dict | None):
+        token = state.get("token") if isinstance(state, dict) else None
+        return report_markdown(checker.check(token if isinstance(token, str) else None, text or ""))
 
-    check.click(on_check, inputs=working, outputs=report, concurrency_limit=CHECKS_AT_ONCE, api_visibility="undocumented")
+    check.click(on_check, inputs=[working, identity], outputs=report, concurrency_limit=CHECKS_AT_ONCE, api_visibility="undocumented")

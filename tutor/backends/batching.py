@@ -154,6 +154,8 @@ class BatchedBackend(Backend):
         self._prefix_kv: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._last_prompt: list[int] = []
         self.prefix_hits = 0
+        self.generated_tokens = 0
+        """Tokens streamed to students since start (end-of-turn tokens not counted)."""
         self._groups = [_Group(long=False), _Group(long=True)]
         self._wake = threading.Condition()
         self._closed = False
@@ -348,6 +350,7 @@ class BatchedBackend(Backend):
                 self._finish(row)
                 continue
             row.tokens.append(token)
+            self.generated_tokens += 1
             row.streamer.put(torch.tensor([token]))
             if row.generated >= row.settings.max_new_tokens or row.cancelled.is_set():
                 self._finish(row)
