@@ -48,3 +48,31 @@ def test_answer_checking_and_preview(answer, reference):
     assert verdict.status in ("correct", "incorrect", "unparseable", "timeout")
     assert verdict.correct == (verdict.status == "correct")
     bounded(parse_preview, answer, timeout=1.0, limit=1.5)
+
+
+@FUZZ
+@given(TEXT, TEXT)
+def test_question_parsing_hint_screen_and_working(question, hint):
+    from tutor.cas import cas_answer, cross_check, parse_question
+    from tutor.leak_screen import screen_hint
+    from tutor.safety import screen_question
+    from tutor.steps import first_wrong_step
+
+    bounded(parse_question, question, limit=1)
+    bounded(cas_answer, question, timeout=2.0, limit=2.5)
+    bounded(cross_check, question, hint, timeout=1.0, limit=3.5)
+    screened = bounded(screen_hint, hint, question or "1", timeout=2.0, limit=2.5)
+    assert hint.startswith(screened.text.rstrip()) or screened.leaked or screened.text == hint
+    bounded(screen_question, question, limit=1)
+    report = bounded(first_wrong_step, question + "\n" + hint, timeout=1.0, total_timeout=4.0, limit=5)
+    assert report.wrong_index is None or report.wrong_index >= 1
+
+
+@FUZZ
+@given(st.text(max_size=200))
+def test_join_codes_and_tokens(text):
+    from storage.school import normalise_code
+
+    code = normalise_code(text)
+    assert code.isalnum() or code == ""
+    assert len(code) <= 12

@@ -85,3 +85,25 @@ def test_oversized_question_is_refused_before_any_work(tmp_path):
     result = service.check("hostile-token-aaaaaaaaaa", None, "9" * 100_000)
     assert result.verdict is None and "too long" in result.message
     assert backend.seen == []
+
+
+def test_only_the_student_actions_are_public_api(hostile_server):
+    from gradio_client import Client
+
+    api = Client(hostile_server.url, verbose=False).view_api(print_info=False, return_format="dict")
+    assert set(api["named_endpoints"]) == {
+        "/solve", "/next_hint", "/reveal_solution", "/stop", "/check", "/open_session", "/history", "/join_class",
+    }
+    assert api["unnamed_endpoints"] == {}
+
+
+def test_a_student_asking_too_fast_is_slowed_down_with_a_message(tmp_path):
+    backend = ScriptedBackend(["\\boxed{1}"])
+    service = TutorService(backend, new_store(tmp_path / "t.db"), GenerationSettings())
+    token = "fast-token-aaaaaaaaaaaaa"
+    statuses = [list(service.ask(token, f"What is {i} + 1?", address="127.0.0.9"))[-1] for i in range(7)]
+    assert [v.status for v in statuses[:6]] == ["complete"] * 6
+    assert statuses[6].status == "refused" and "wait" in statuses[6].notice
+    assert len(backend.seen) == 6
+    other = list(service.ask("other-token-aaaaaaaaaaaa", "What is 1 + 1?", address="127.0.0.9"))[-1]
+    assert other.status == "complete"  # the address limit is far higher: a class shares one address
