@@ -228,10 +228,12 @@ class BatchedBackend(Backend):
                 if row.cancelled.is_set():
                     self._finish(row)  # Stop: the slot is free from this step on
             group.keep([i for i, row in enumerate(group.rows) if not row.cancelled.is_set()])
-        for row in list(self._pending):
-            if row.cancelled.is_set():
+        with self._wake:
+            gone = [row for row in self._pending if row.cancelled.is_set()]
+            for row in gone:
                 self._pending.remove(row)
-                self._finish(row)
+        for row in gone:
+            self._finish(row)  # stopped while waiting for a slot
         self._cross_boundary()
         self._admit()
         for group in self._groups:

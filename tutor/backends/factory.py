@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutor.backends.base import Backend, GenerationSettings
 from tutor.backends.loading import BackgroundLoadedBackend
 from tutor.config import Settings
-from tutor.model_source import DEMO_MODEL, REASONING_MODEL, default_model, locate
+from tutor.model_source import DEMO_MODEL, default_model, locate
 
 
 def cuda_available() -> bool:
