@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event
 
 from storage import Store, make_engine, upgrade
@@ -129,3 +130,59 @@ def test_eight_threads_times_five_hundred_writes_land_exactly(tmp_path):
     con = sqlite3.connect(tmp_path / "w.db")
     assert con.execute("SELECT COUNT(*), COUNT(DISTINCT answer) FROM attempts").fetchone() == (4000, 4000)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _fake_engine(script):
+    """An OpenAI-style server on loopback that misbehaves as ``script(handler)`` says."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            script(self)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _delta(handler, text: str) -> None:
+    handler.wfile.write(f'data: {{"choices": [{{"index": 0, "delta": {{"content": "{text}"}}}}]}}\n\n'.encode())
+    handler.wfile.flush()
+
+
+def _stalls(handler):
+    _delta(handler, "Subtract 5 from both sides. ")
+    time.sleep(30)
+
+
+def _garbage(handler):
+    _delta(handler, "Subtract 5 from both sides. ")
+    handler.wfile.write(b"data: {this is not json\n\ndata: \x00\xff\xfe garbage\n\n")
+    handler.wfile.flush()
+
+
+@pytest.mark.parametrize("script", [_stalls, _garbage], ids=["stalls mid-stream", "returns garbage"])
+def test_a_misbehaving_remote_engine_gives_a_message_and_keeps_the_partial_reply(store, script):
+    from tutor.backends.openai_backend import OpenAIBackend
+
+    server = _fake_engine(script)
+    try:
+        backend = OpenAIBackend(f"http://127.0.0.1:{server.server_address[1]}/v1", "remote", stall_timeout=2.0)
+        svc = TutorService(backend, store, GenerationSettings(max_new_tokens=32))
+        start = time.monotonic()
+        last = list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))[-1]
+        assert time.monotonic() - start < 10
+        assert last.status == "failed" and "try again" in last.notice
+        saved = store.message_for_student(last.message_id, svc.student(TOKEN).id)
+        assert saved.status == "failed" and saved.solution.startswith("Subtract 5") and saved.error
+    finally:
+        server.shutdown()
+    svc.backend = ScriptedBackend(["\\boxed{x = 2}"])  # the engine is back: the next question works
+    assert list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))[-1].status == "complete"
