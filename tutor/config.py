@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535)
     max_question_chars: int = Field(4000, ge=10)
     """Longer questions are refused before any model call (a page of text is ~3,000)."""
+    cpu_dtype: str = Field("auto", pattern="^(auto|float32|bfloat16)$")
+    """Weights on CPU. ``auto``: bf16 where the CPU has native bf16 (AVX512-BF16, AMX), else float32."""
     stall_timeout_s: float = Field(60.0, gt=0)
     """A worker silent this long mid-reply is treated as failed (first token included)."""
 

@@ -127,6 +127,11 @@ def gguf_to_folder(gguf: Path, dest: Path) -> None:
     loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     config = loaded.config
     config.architectures = ["LlamaForCausalLM"]
+    # The weights are dequantised: a GGUF quantization_config left here would make transformers
+    # treat the folder as packed GGUF on every later load.
+    config.quantization_config = None
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
     model = LlamaForCausalLM(config)
     model.load_state_dict(loaded.state_dict(), strict=True)
     model.generation_config = loaded.generation_config

@@ -11,11 +11,15 @@ Why not transformers' ``ContinuousBatchingManager``: measured on this 2-core CPU
 model it gave ~40 tokens/s in aggregate for 8 streams, against ~85 for a padded batch of
 ``forward`` calls (see docs/serving.md). On a GPU it is worth re-measuring.
 
-Shared prefix: every question starts with the same system prompt (~240 tokens with the demo
-model's template, most of the prompt). Its KV cache is computed once and reused, so a
-newcomer's prefill covers only its own question — the same idea as vLLM's prefix caching. The
-shared prefix is found, not configured: the longest common token prefix of consecutive
-prompts, when it is at least ``MIN_PREFIX`` tokens.
+Shared prefixes: every question starts with the same system prompt and worked example (~310
+tokens with the demo model's template, most of the prompt; Hint and Coach have prompts of
+their own). Their KV caches are computed once and reused, so a newcomer's prefill covers only
+its own question — the same idea as vLLM's prefix caching. Candidates are found, not
+configured: the tokens of a request's conversation before its last message (the system
+prompt and any earlier turns). One is cached the second time it is seen among the last
+``RECENT`` requests — never a whole question, whose extra forward call would cost more than
+it saves — and up to ``MAX_PREFIXES`` are kept, least recently used dropped first (each ~8 MB
+with the demo model in bf16, ~40 MB for Phi-4-mini's 300-token prompt).
 
 LongRoPE (Phi-4-mini): the rotary table is picked from the longest position in a forward call
 (short factors up to ``original_max_position_embeddings``, long beyond), and ``generate``
@@ -30,7 +34,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 import torch
@@ -44,14 +48,15 @@ log = logging.getLogger(__name__)
 
 MIN_PREFIX = 32
 """Shorter common prefixes are not worth a cache entry."""
+MAX_PREFIXES = 8
+RECENT = 8
+"""Prefix candidates remembered, to cache one seen twice."""
 
 
-def common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+def _padding(mask: torch.Tensor) -> torch.Tensor | None:
+    """The mask, or None where nothing is padded: the model then skips building a 4-D mask
+    and attends causally (one student alone: ~2% faster per token on this CPU)."""
+    return None if bool(mask.all()) else mask
 
 
 @dataclass(eq=False)
@@ -67,6 +72,8 @@ class _Request:
     error: BaseException | None = None
     submitted: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
+    shared: int = 0
+    """Leading prompt tokens other requests may share (the conversation before the last message)."""
 
     def __post_init__(self) -> None:
         self.tokens = list(self.prompt)
@@ -150,9 +157,9 @@ class BatchedBackend(Backend):
         self.eos = set(eos)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else (eos[0] if eos else 0)
         self._pending: deque[_Request] = deque()
-        self._prefix: list[int] = []
-        self._prefix_kv: list[tuple[torch.Tensor, torch.Tensor]] = []
-        self._last_prompt: list[int] = []
+        self._prefixes: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
+        """Cached prefix tokens -> its KV per layer (batch of one), most recently used last."""
+        self._seen: deque[tuple[int, ...]] = deque(maxlen=RECENT)
         self.prefix_hits = 0
         self.generated_tokens = 0
         """Tokens streamed to students since start (end-of-turn tokens not counted)."""
@@ -164,8 +171,10 @@ class BatchedBackend(Backend):
         self._thread.start()
 
     @classmethod
-    def load(cls, location: ModelLocation, cuda: bool | None = None, stall_timeout: float = 60.0, max_batch: int | None = None) -> "BatchedBackend":
-        engine = TransformersBackend.load(location, cuda=cuda, stall_timeout=stall_timeout)
+    def load(
+        cls, location: ModelLocation, cuda: bool | None = None, stall_timeout: float = 60.0, max_batch: int | None = None, cpu_dtype_choice: str = "auto"
+    ) -> "BatchedBackend":
+        engine = TransformersBackend.load(location, cuda=cuda, stall_timeout=stall_timeout, cpu_dtype_choice=cpu_dtype_choice)
         if max_batch is None:
             max_batch = 32 if engine.model.device.type == "cuda" else 16
         return cls(engine, max_batch=max_batch)
@@ -173,15 +182,23 @@ class BatchedBackend(Backend):
     # the Backend seam ---------------------------------------------------------
     def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
         prompt = self.engine.prompt_ids(messages)["input_ids"][0].tolist()
-        request = self.submit(prompt, settings, emit, cancelled)
+        request = self.submit(prompt, settings, emit, cancelled, shared=self._shared_length(messages, prompt))
         request.finished.wait()
         if request.error is not None:
             raise request.error
 
-    def submit(self, prompt: list[int], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> _Request:
+    def _shared_length(self, messages: list[Message], prompt: list[int]) -> int:
+        """How many leading tokens of ``prompt`` are the conversation before its last message,
+        or 0 where the chat template does not render that as a prefix."""
+        if len(messages) < 2:
+            return 0
+        head = self.tokenizer.apply_chat_template(messages[:-1], add_generation_prompt=False, tokenize=True, return_dict=True)["input_ids"]
+        return len(head) if 0 < len(head) < len(prompt) and prompt[: len(head)] == list(head) else 0
+
+    def submit(self, prompt: list[int], settings: GenerationSettings, emit: Emit, cancelled: threading.Event, shared: int = 0) -> _Request:
         streamer = _EmitStreamer(self.tokenizer, emit, self.engine._strip)
         streamer.next_tokens_are_prompt = False
-        request = _Request(prompt, settings, emit, cancelled, streamer)
+        request = _Request(prompt, settings, emit, cancelled, streamer, shared=shared)
         with self._wake:
             if self._closed:
                 raise GenerationError("The tutor is shutting down.")
@@ -266,45 +283,69 @@ class BatchedBackend(Backend):
                 self._pending.popleft()
             newcomers.append(row)
             budget -= len(row.tokens)
+        by_prefix: dict[tuple[int, ...], tuple[list, list[_Request]]] = {}
+        alone: list[_Request] = []
+        long_rows: list[_Request] = []
         for row in newcomers:
-            self._learn_prefix(row.tokens)
-        long_rows = [r for r in newcomers if self._is_long(len(r.tokens))]
-        short_rows = [r for r in newcomers if not self._is_long(len(r.tokens))]
-        shared = [r for r in short_rows if self._has_prefix(r.tokens)]
-        alone = [r for r in short_rows if not self._has_prefix(r.tokens)]
-        if shared:
-            self._prefill(self._groups[0], shared, prefix=True)
+            prefix = self._learn_prefix(row.tokens, row.shared)
+            if self._is_long(len(row.tokens)):
+                long_rows.append(row)
+            elif prefix:  # its KV is held here: a later newcomer's prefix may evict the entry
+                by_prefix.setdefault(prefix, (self._prefixes[prefix], []))[1].append(row)
+            else:
+                alone.append(row)
+        for prefix, (kv, rows) in by_prefix.items():
+            self._prefill(self._groups[0], rows, prefix=prefix, prefix_kv=kv)
         if alone:
             self._prefill(self._groups[0], alone)
         if long_rows:
             self._prefill(self._groups[1], long_rows)
 
-    def _has_prefix(self, tokens: list[int]) -> bool:
-        n = len(self._prefix)
-        return n > 0 and len(tokens) > n and tokens[:n] == self._prefix
+    def _cached_prefix(self, tokens: list[int]) -> tuple[int, ...]:
+        """The longest cached prefix of ``tokens`` (leaving at least one token to run), or ()."""
+        best: tuple[int, ...] = ()
+        for prefix in self._prefixes:
+            if len(best) < len(prefix) < len(tokens) and tokens[: len(prefix)] == list(prefix):
+                best = prefix
+        return best
 
-    def _learn_prefix(self, prompt: list[int]) -> None:
-        """Cache the KV of the prefix this prompt shares with the previous one (the system prompt)."""
-        last, self._last_prompt = self._last_prompt, prompt
-        if self._has_prefix(prompt):
-            return
-        n = common_prefix(last, prompt)
-        n = min(n, len(prompt) - 1)
-        if n < MIN_PREFIX or self._is_long(n):  # a prefix is reused only in the short rotary regime
-            return
+    def _learn_prefix(self, prompt: list[int], shared: int) -> tuple[int, ...]:
+        """The cached prefix this prompt will reuse, first caching its shared part when that is
+        the second time it is seen recently and longer than what is cached."""
+        best = self._cached_prefix(prompt)
+        if shared >= max(MIN_PREFIX, len(best) + MIN_PREFIX) and not self._is_long(shared):  # reused only in the short rotary regime
+            candidate = tuple(prompt[:shared])
+            if candidate in self._seen:
+                best = self._cache_prefix(prompt[:shared], best)
+            else:
+                self._seen.append(candidate)
+        if best:
+            self._prefixes.move_to_end(best)
+        return best
+
+    def _cache_prefix(self, tokens: list[int], base: tuple[int, ...]) -> tuple[int, ...]:
+        """Compute (from ``base``'s cache onward) and keep the KV of ``tokens``."""
         device = self.model.device
-        cache = DynamicCache(config=self.model.config)
-        self.model(input_ids=torch.tensor([prompt[:n]], device=device), past_key_values=cache, use_cache=True, logits_to_keep=1)
-        self._prefix = prompt[:n]
-        self._prefix_kv = [(layer.keys, layer.values) for layer in cache.layers]
+        skip = len(base)
+        kv = self._prefixes[base] if base else None
+        if base:
+            self._prefixes.move_to_end(base)  # a base outlives the longer prefixes built on it
+        cache = DynamicCache(ddp_cache_data=kv, config=self.model.config) if kv else DynamicCache(config=self.model.config)
+        positions = torch.arange(skip, len(tokens), device=device)[None]
+        self.model(input_ids=torch.tensor([tokens[skip:]], device=device), position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=1)
+        key = tuple(tokens)
+        self._prefixes[key] = [(layer.keys, layer.values) for layer in cache.layers]
+        while len(self._prefixes) > MAX_PREFIXES:
+            self._prefixes.popitem(last=False)
+        return key
 
-    def _prefill(self, group: _Group, rows: list[_Request], prefix: bool = False) -> None:
+    def _prefill(self, group: _Group, rows: list[_Request], prefix: tuple[int, ...] = (), prefix_kv: list | None = None) -> None:
         """Run whole sequences (prompts, or a row crossing the LongRoPE boundary) and merge them in.
 
-        With ``prefix``, every row starts with the cached shared prefix: only the rest is run,
-        left-padded after the prefix (``[prefix][pad…][question]``, pads masked out)."""
+        With a cached ``prefix``, every row starts with it: only the rest is run, left-padded
+        after the prefix (``[prefix][pad…][question]``, pads masked out)."""
         device = self.model.device
-        skip = len(self._prefix) if prefix else 0
+        skip = len(prefix)
         length = max(len(r.tokens) for r in rows) - skip
         ids = torch.full((len(rows), length), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(rows), length), dtype=torch.long)
@@ -316,12 +357,12 @@ class BatchedBackend(Backend):
         positions = (skip + mask.cumsum(-1) - 1).clamp(min=skip)
         if prefix:
             self.prefix_hits += len(rows)
-            kv = [(k.expand(len(rows), -1, -1, -1), v.expand(len(rows), -1, -1, -1)) for k, v in self._prefix_kv]
+            kv = [(k.expand(len(rows), -1, -1, -1), v.expand(len(rows), -1, -1, -1)) for k, v in prefix_kv]
             cache = DynamicCache(ddp_cache_data=kv, config=self.model.config)
             mask = torch.cat([mask.new_ones((len(rows), skip)), mask], dim=1)
         else:
             cache = DynamicCache(config=self.model.config)
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=1)
+        out = self.model(input_ids=ids, attention_mask=_padding(mask), position_ids=positions, past_key_values=cache, use_cache=True, logits_to_keep=1)
         keep = self._take_tokens(rows, out.logits[:, -1, :])
         if keep:
             if len(keep) < len(rows):
@@ -336,7 +377,7 @@ class BatchedBackend(Backend):
         ids = torch.tensor([[row.tokens[-1]] for row in group.rows], device=device)
         positions = torch.tensor([[len(row.tokens) - 1] for row in group.rows], device=device)
         group.mask = torch.cat([group.mask, group.mask.new_ones((len(group.rows), 1))], dim=1)
-        out = self.model(input_ids=ids, attention_mask=group.mask, position_ids=positions, past_key_values=group.cache, use_cache=True)
+        out = self.model(input_ids=ids, attention_mask=_padding(group.mask), position_ids=positions, past_key_values=group.cache, use_cache=True)
         group.keep(self._take_tokens(group.rows, out.logits[:, -1, :]))
 
     def _take_tokens(self, rows: list[_Request], logits: torch.Tensor) -> list[int]:

@@ -1,7 +1,12 @@
 """In-process generation with transformers (``model.generate`` streaming on a worker thread).
 
 GPU path (Phi-4-mini-reasoning): bf16 weights, ``flash_attention_2`` when flash-attn imports,
-else ``sdpa``. CPU path: float32 (bf16 matmuls are slower than fp32 on most CPUs).
+else ``sdpa``. CPU path: bf16 where the CPU multiplies bf16 natively (AVX512-BF16 or AMX),
+else float32 (emulated bf16 matmuls are slower than fp32). Measured on this 2-core EPYC with
+the demo model: one stream is the same speed either way (~16 tokens/s, Python-bound), a batch
+of 8 streams 65 -> 99 tokens/s, as the vocabulary projection alone drops from 16 to 4 ms.
+bf16 rounds differently with the batch's shape, so a greedy reply can differ alone and batched;
+tests of the batching logic compare replies in float32 (``cpu_dtype="float32"``).
 """
 
 from __future__ import annotations
@@ -11,12 +16,31 @@ import logging
 import threading
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList, TextStreamer
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList, TextStreamer
 
 from tutor.backends.base import Backend, Emit, GenerationSettings, Message
 from tutor.model_source import ModelLocation
 
 log = logging.getLogger(__name__)
+
+
+def cpu_dtype(choice: str = "auto") -> torch.dtype:
+    """``auto``: bf16 where the CPU has native bf16 arithmetic, else float32."""
+    if choice == "auto":
+        native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)() or getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+        return torch.bfloat16 if native else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16}[choice]
+
+
+def dequantised_config(path: str):
+    """The folder's config, without the GGUF ``quantization_config`` that folders dequantised by
+    an earlier version kept (it made transformers treat plain weights as packed GGUF)."""
+    config = AutoConfig.from_pretrained(path)
+    found = getattr(config, "quantization_config", None)
+    method = found.get("quant_method") if isinstance(found, dict) else getattr(found, "quant_method", None)
+    if method == "gguf":
+        del config.quantization_config
+    return config
 
 
 def attention_implementation(cuda: bool) -> str:
@@ -61,13 +85,13 @@ class TransformersBackend(Backend):
         self._strip = [t for t in tokenizer.all_special_tokens if "think" not in t]
 
     @classmethod
-    def load(cls, location: ModelLocation, cuda: bool | None = None, stall_timeout: float = 60.0) -> "TransformersBackend":
+    def load(cls, location: ModelLocation, cuda: bool | None = None, stall_timeout: float = 60.0, cpu_dtype_choice: str = "auto") -> "TransformersBackend":
         cuda = torch.cuda.is_available() if cuda is None else cuda
-        kwargs = {"gguf_file": location.gguf_file} if location.gguf_file else {}
+        kwargs = {"gguf_file": location.gguf_file} if location.gguf_file else {"config": dequantised_config(location.path)}
         tokenizer = AutoTokenizer.from_pretrained(location.path, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(
             location.path,
-            dtype=torch.bfloat16 if cuda else torch.float32,
+            dtype=torch.bfloat16 if cuda else cpu_dtype(cpu_dtype_choice),
             attn_implementation=attention_implementation(cuda),
             device_map="cuda" if cuda else None,
             **kwargs,
