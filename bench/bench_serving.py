@@ -7,7 +7,10 @@ uvicorn), side by side; the students' ``gradio_client`` runs in a helper process
 are not inside the server. Figures are the median over ``--rounds`` interleaved rounds
 and the targets are ratios within the run (this machine is shared and noisy):
 
-1. ``raw generate``: ``model.generate`` for one stream, greedy, no streamer — the ceiling;
+1. ``raw generate``: ``model.generate`` for one stream, greedy, no streamer — the ceiling.
+   Every row runs the prompt the app sends for a first question (system prompt, the worked
+   example for small models, the question); the app's backend reuses the cached KV of the
+   shared part, ``generate`` prefills it every time (~0.3 s of a ~6 s reply here);
 2. the same prompt through the app's in-process backend (``BatchedBackend``) and through the
    running Gradio app (``gradio_client`` against uvicorn on loopback) — target >= 0.9x raw;
 3. 1, 4, 8, 16 concurrent students through the Gradio app, each asking question after
@@ -42,11 +45,11 @@ from gradio_client import Client  # noqa: E402
 from tests.conftest import LiveServer, new_store  # noqa: E402
 from tutor.backends import GenerationSettings  # noqa: E402
 from tutor.backends.batching import BatchedBackend  # noqa: E402
-from tutor.backends.factory import max_batch  # noqa: E402
+from tutor.backends.factory import is_reasoning_model, max_batch  # noqa: E402
 from tutor.backends.transformers_backend import TransformersBackend  # noqa: E402
 from tutor.model_source import default_model, locate  # noqa: E402
 from tutor.rate_limit import AskLimits  # noqa: E402
-from tutor.service import SYSTEM_PROMPT, TutorService  # noqa: E402
+from tutor.service import TutorService, solution_messages  # noqa: E402
 from ui.server import build_app  # noqa: E402
 
 QUESTIONS = [
@@ -61,8 +64,14 @@ QUESTIONS = [
 ]
 
 
+MODEL_ID = ["demo"]
+"""The model benchmarked (set in ``main``): reasoning models get no worked example, as in the app."""
+
+
 def messages(question: str) -> list[dict[str, str]]:
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
+    """Exactly what the app sends the model for a first question (system prompt, the worked
+    example for small models, the question), so all rows run the same prompt."""
+    return solution_messages(question, worked_example=not is_reasoning_model(MODEL_ID[0]))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -248,13 +257,14 @@ def main() -> None:
 
     location = locate(args.model or default_model(cuda), Path(args.data_dir))
     engine = TransformersBackend.load(location, cuda=cuda)
+    MODEL_ID[0] = engine.model_id
     bench = Bench(engine, tokens)
     for question in QUESTIONS:  # warm-up, and each question's reply length in tokens
         bench.tokens_for[question] = bench.raw(question)[1]
     bench.backend(QUESTIONS[0])
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-serving-"))
-    service = TutorService(bench.batched, new_store(tmp / "tutor.db"), bench.settings)
+    service = TutorService(bench.batched, new_store(tmp / "tutor.db"), bench.settings, worked_example=not is_reasoning_model(engine.model_id))
     # Bench students ask back to back, far faster than the per-student limit a real class needs.
     service.limits = AskLimits(per_student=1_000_000, per_address=1_000_000)
     rows: dict[str, list[float]] = {}

@@ -38,6 +38,18 @@ HISTORY_TURNS = 4
 """Earlier questions of the same session sent back to the model as context."""
 
 
+def solution_messages(question: str, turns: list[tuple[str, str]] = (), worked_example: bool = True) -> list[Message]:
+    """What the model is sent for ``question`` in Show solution mode, after earlier ``turns``
+    (question, solution) of the session."""
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    if worked_example:
+        messages += [{"role": "user", "content": PROMPT.example_question}, {"role": "assistant", "content": PROMPT.example_answer}]
+    for asked, answered in turns:
+        messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
+    messages.append({"role": "user", "content": question})
+    return messages
+
+
 @dataclass(frozen=True)
 class ReplyView:
     """What the student sees of a reply at one moment."""
@@ -178,7 +190,7 @@ class TutorService:
                 messages = guided_messages(mode, turns, question)
                 screen = ScreenedText(reference)
             else:
-                messages = self._messages(detail, question)
+                messages = self._messages(question, detail)
             generation = self._start(student.id, messages)
             last = saved = time.monotonic()
             for chunk in generation:
@@ -263,7 +275,7 @@ class TutorService:
             return cas.answer_text, ""
         yield replace(view, notice="Working the problem out privately first, so that no hint gives the answer away…")
         text = ""
-        generation = self._start(student_id, self._messages(SessionDetail(detail.session, []), question))
+        generation = self._start(student_id, self._messages(question))
         try:
             for chunk in generation:
                 text += chunk
@@ -354,15 +366,9 @@ class TutorService:
         generation.cancel()
         return True
 
-    def _messages(self, detail: SessionDetail, question: str) -> list[Message]:
-        messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
-        if self.worked_example:
-            messages += [{"role": "user", "content": PROMPT.example_question}, {"role": "assistant", "content": PROMPT.example_answer}]
-        for previous, _attempts in detail.messages[-HISTORY_TURNS:]:
-            if previous.solution:
-                messages += [{"role": "user", "content": previous.question}, {"role": "assistant", "content": previous.solution}]
-        messages.append({"role": "user", "content": question})
-        return messages
+    def _messages(self, question: str, detail: SessionDetail | None = None) -> list[Message]:
+        turns = [(m.question, m.solution) for m, _ in (detail.messages if detail else [])[-HISTORY_TURNS:] if m.solution]
+        return solution_messages(question, turns, self.worked_example)
 
     @staticmethod
     def _view(view: ReplyView, text: str) -> ReplyView:

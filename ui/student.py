@@ -41,16 +41,20 @@ def _markdown(text: str, streaming: bool) -> str:
     return prepare_markdown(text, streaming=streaming, delimiters="brackets")
 
 
+def _final_markdown(view: ReplyView) -> str:
+    return "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets") if view.final_answer else ""
+
+
 def _render(view: ReplyView, streaming: bool, thinking_box=None) -> tuple:
     """Component values for a reply; ``thinking_box`` overrides the accordion update."""
-    final = "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets") if view.final_answer else ""
+    final = _final_markdown(view)
     if thinking_box is None:
-        thinking_box = gr.Accordion(visible=bool(view.reasoning), open=view.thinking or not view.solution)
+        thinking_box = gr.update(visible=bool(view.reasoning), open=view.thinking or not view.solution)
     return (
         thinking_box,
         _markdown(view.reasoning, streaming),
         _markdown(view.solution, streaming),
-        gr.Markdown(final, visible=bool(final)),
+        gr.update(value=final, visible=bool(final)),
         view.notice or "",
         _markdown(view.cas_note or "", False),
     )
@@ -113,21 +117,33 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
             return state, gr.Dropdown(choices=_history_choices(service, state["token"]), value=None), *ready
 
         def stream(views, current_session):
-            """Component updates for a stream of reply views."""
-            busy = (gr.Button(visible=False), gr.Button(visible=True))
+            """Component updates for a stream of reply views.
+
+            Gradio builds a whole component for every property update it is sent (~160 us for
+            a Button or Markdown, measured), so between the first and last update only values
+            change: the buttons get their labels back, the final answer its (unchanged) text.
+            Layout blocks (Thinking, the guided row) take updates only."""
             shown = None  # (visible, open) of the Thinking block: sent only when it changes,
             # so a student who opens it again after the solution starts is not overruled
+            final_shown = None
             for view in views:
                 if view.status == "refused":
                     yield *(gr.update(),) * 4, view.notice, *(gr.update(),) * 4, current_session, gr.update(), gr.update()
                     return
                 done = view.status != "generating"
-                buttons = (gr.Button(visible=True), gr.Button(visible=False)) if done else busy
                 state = (bool(view.reasoning), view.thinking or not view.solution)
-                box = gr.update() if state == shown else gr.Accordion(visible=state[0], open=state[1])
+                box = gr.update() if state == shown else gr.update(visible=state[0], open=state[1])
                 shown = state
+                final = _final_markdown(view)
+                if final_shown is None or done:
+                    buttons = (gr.update(visible=done), gr.update(visible=not done))
+                else:
+                    buttons = ("Solve", "Stop")
+                final_update = final if final == final_shown else gr.update(value=final, visible=bool(final))
+                final_shown = final
                 guided = gr.update(visible=view.mode in GUIDED)
-                yield *_render(view, not done, box), *buttons, guided, view.session_id, view.message_id, ""
+                rendered = _render(view, not done, box)
+                yield *rendered[:3], final_update, *rendered[4:], *buttons, guided, view.session_id, view.message_id, ""
 
         def on_solve(text: str, picked_mode: str, state: dict | None, current_session: int | None, request: gr.Request):
             token = _token(state)
@@ -181,7 +197,7 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
             return f"You are in the class {html.escape(name)}." if name else ""
 
         def on_new():
-            cleared = (gr.Accordion(visible=False), "", "", gr.Markdown("", visible=False), "", "")
+            cleared = (gr.update(visible=False), "", "", gr.update(value="", visible=False), "", "")
             return *cleared, gr.update(visible=False), None, None, "", gr.Dropdown(value=None)
 
         private = dict(api_visibility="private")
