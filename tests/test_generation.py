@@ -21,12 +21,31 @@ def test_demo_model_is_cached_as_an_ordinary_folder(data_dir):
     folder = data_dir / "models" / DEMO_MODEL
     config = json.loads((folder / "config.json").read_text())
     assert config["architectures"] == ["LlamaForCausalLM"]
+    assert "quantization_config" not in config, "dequantised weights marked as packed GGUF"
     assert (folder / "model.safetensors").stat().st_size > 100_000_000
     assert (folder / "tokenizer.json").is_file()
     start = time.monotonic()
     assert ensure_demo_model(data_dir) == folder  # second start: no fetch
     assert time.monotonic() - start < 1
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".fetch-")]
+
+
+def test_a_folder_an_earlier_version_marked_as_gguf_loads_as_plain_weights(data_dir, tmp_path):
+    import shutil
+
+    import torch
+
+    from tutor.backends.transformers_backend import TransformersBackend, cpu_dtype
+
+    folder = tmp_path / "old"
+    shutil.copytree(data_dir / "models" / DEMO_MODEL, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["quantization_config"] = {"dequantize": False, "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf", "quant_method": "gguf"}
+    (folder / "config.json").write_text(json.dumps(config))
+    backend = TransformersBackend.load(locate(str(folder), tmp_path), cuda=False)
+    assert not getattr(backend.model, "is_quantized", False)
+    assert backend.model.dtype == cpu_dtype("auto")
+    assert isinstance(backend.model.lm_head, torch.nn.Linear)
 
 
 def test_locate_understands_folders_gguf_files_and_hub_ids(tmp_path):
