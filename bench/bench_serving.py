@@ -220,17 +220,22 @@ class Students:
         self.count += len(questions)
         return self.pool.apply(students_ask, (self.url, questions, self.count))
 
-    def keep_asking(self, bench: "Bench", students: int, seconds: float) -> tuple[float, list[tuple[float | None, bool]]]:
-        """Steady load: ``students`` ask back to back; the engine's tokens/s over the window."""
+    def keep_asking(self, bench: "Bench", students: int, seconds: float) -> tuple[float, float, list[tuple[float | None, bool]]]:
+        """Steady load: ``students`` ask back to back; the engine's tokens/s over the window, the
+        mean number of rows decoding (sampled every 0.1 s), and each question's outcome."""
         self.count += students
         before = bench.batched.generated_tokens
         window: list[int] = []
+        busy: list[int] = []
         timer = threading.Timer(seconds, lambda: window.append(bench.batched.generated_tokens))
         pending = self.pool.apply_async(students_keep_asking, (self.url, students, seconds, self.count))
         timer.start()
+        while timer.is_alive():
+            busy.append(bench.batched.active())
+            time.sleep(0.1)
         results = pending.get()
         timer.join()
-        return (window[0] - before) / seconds, results
+        return (window[0] - before) / seconds, statistics.mean(busy or [0]), results
 
     def close(self) -> None:
         self.pool.terminate()
@@ -272,6 +277,7 @@ def main() -> None:
     starved: dict[int, int] = {c: 0 for c in levels}
     incomplete: dict[int, int] = {c: 0 for c in levels}
     asked: dict[int, int] = {c: 0 for c in levels}
+    occupancy: dict[int, list[float]] = {}
     q0 = QUESTIONS[0]
     with LiveServer(build_app(service, tmp)) as server:
         students = Students(server.url + "/")
@@ -283,8 +289,9 @@ def main() -> None:
             rate, _, done = bench.app(students, [q0])
             rows.setdefault("Gradio app via gradio_client, 1 stream", []).append(rate if all(done) else 0.0)
             for c in levels:
-                rate, results = students.keep_asking(bench, c, args.seconds)
+                rate, rows_busy, results = students.keep_asking(bench, c, args.seconds)
                 rows.setdefault(f"app, {c} students: aggregate", []).append(rate)
+                occupancy.setdefault(c, []).append(rows_busy)
                 latencies[c] += [f for f, _ in results if f is not None]
                 starved[c] += sum(f is None for f, _ in results)
                 incomplete[c] += sum(not ok for _, ok in results)
@@ -298,12 +305,15 @@ def main() -> None:
     device = torch.cuda.get_device_name(0) if cuda else f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads"
     print(f"\nModel {engine.model_id} ({engine.model.dtype}, {engine.model.config._attn_implementation}) on {device}")
     print(f"greedy, {tokens} max new tokens, {args.seconds:.0f} s of steady load per level, median of {args.rounds} rounds; reply lengths {min(bench.tokens_for.values())}-{max(bench.tokens_for.values())} tokens\n")
-    print("| path | tokens/s | ratio | first token p50 / p95 | first tokens | target |")
-    print("| --- | ---: | ---: | --- | --- | --- |")
-    print(f"| raw `model.generate`, 1 stream (ceiling) | {raw:.1f} | 1.00x raw | | | |")
+    def each(name: str) -> str:
+        return " / ".join(f"{v:.1f}" for v in rows[name])
+
+    print("| path | tokens/s | each round | ratio | first token p50 / p95 | first tokens | rows decoding | target |")
+    print("| --- | ---: | --- | ---: | --- | --- | ---: | --- |")
+    print(f"| raw `model.generate`, 1 stream (ceiling) | {raw:.1f} | {each('raw generate, 1 stream')} | 1.00x raw | | | | |")
     for name in ("app backend (BatchedBackend), 1 stream", "Gradio app via gradio_client, 1 stream"):
         ratio = med[name] / raw
-        print(f"| {name} | {med[name]:.1f} | {ratio:.2f}x raw | | | >= 0.9x raw: {'met' if ratio >= 0.9 else 'NOT met'} |")
+        print(f"| {name} | {med[name]:.1f} | {each(name)} | {ratio:.2f}x raw | | | | >= 0.9x raw: {'met' if ratio >= 0.9 else 'NOT met'} |")
     for c in levels:
         agg = med[f"app, {c} students: aggregate"]
         lat = latencies[c]
@@ -312,7 +322,8 @@ def main() -> None:
         target = ""
         if c == 8:
             target = f">= 4x single: {'met' if agg >= 4 * single else 'NOT met'}"
-        print(f"| Gradio app, {c} concurrent students: aggregate | {agg:.1f} | {agg / single:.2f}x single | {lat_text} | {got} | {target} |")
+        name = f"app, {c} students: aggregate"
+        print(f"| Gradio app, {c} concurrent students: aggregate | {agg:.1f} | {each(name)} | {agg / single:.2f}x single | {lat_text} | {got} | {statistics.mean(occupancy[c]):.1f} | {target} |")
     bench.batched.close()
 
 
