@@ -129,7 +129,6 @@ def gguf_to_folder(gguf: Path, dest: Path) -> None:
     config.architectures = ["LlamaForCausalLM"]
     # The weights are dequantised: a GGUF quantization_config left here would make transformers
     # treat the folder as packed GGUF on every later load.
-    config.quantization_config = None
     if hasattr(config, "quantization_config"):
         del config.quantization_config
     model = LlamaForCausalLM(config)

@@ -24,13 +24,18 @@ NEXT_HINT = "Next hint, please."
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 
-def guided_messages(mode: str, turns: list[tuple[str, str]], latest: str) -> list[Message]:
-    """The conversation for a guided reply: earlier (student, tutor) turns, then ``latest``."""
-    messages: list[Message] = [{"role": "system", "content": PROMPTS[mode]}]
+def conversation(system: str, turns: list[tuple[str, str]], latest: str) -> list[Message]:
+    """``system``, then earlier (student, tutor) turns, then the student's ``latest`` message."""
+    messages: list[Message] = [{"role": "system", "content": system}]
     for student, tutor in turns:
         messages += [{"role": "user", "content": student}, {"role": "assistant", "content": tutor}]
     messages.append({"role": "user", "content": latest})
     return messages
+
+
+def guided_messages(mode: str, turns: list[tuple[str, str]], latest: str) -> list[Message]:
+    """The conversation for a guided reply."""
+    return conversation(PROMPTS[mode], turns, latest)
 
 
 class ScreenedText:

@@ -19,7 +19,7 @@ from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.cas import cas_answer, cross_check
 from tutor.checking import Verdict, check_answer, parse_preview
-from tutor.modes import GUIDED, ScreenedText, guided_messages
+from tutor.modes import GUIDED, ScreenedText, conversation, guided_messages
 from tutor.prompts import load_prompt
 from tutor.rate_limit import AskLimits
 from tutor.reply_parser import parse_reply
@@ -41,13 +41,8 @@ HISTORY_TURNS = 4
 def solution_messages(question: str, turns: list[tuple[str, str]] = (), worked_example: bool = True) -> list[Message]:
     """What the model is sent for ``question`` in Show solution mode, after earlier ``turns``
     (question, solution) of the session."""
-    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
-    if worked_example:
-        messages += [{"role": "user", "content": PROMPT.example_question}, {"role": "assistant", "content": PROMPT.example_answer}]
-    for asked, answered in turns:
-        messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
-    messages.append({"role": "user", "content": question})
-    return messages
+    example = [(PROMPT.example_question, PROMPT.example_answer)] if worked_example else []
+    return conversation(SYSTEM_PROMPT, [*example, *turns], question)
 
 
 @dataclass(frozen=True)

@@ -45,16 +45,18 @@ def _final_markdown(view: ReplyView) -> str:
     return "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets") if view.final_answer else ""
 
 
-def _render(view: ReplyView, streaming: bool, thinking_box=None) -> tuple:
-    """Component values for a reply; ``thinking_box`` overrides the accordion update."""
-    final = _final_markdown(view)
+def _render(view: ReplyView, streaming: bool, thinking_box=None, final_box=None) -> tuple:
+    """Component values for a reply; ``thinking_box`` and ``final_box`` override those updates."""
+    if final_box is None:
+        final = _final_markdown(view)
+        final_box = gr.update(value=final, visible=bool(final))
     if thinking_box is None:
         thinking_box = gr.update(visible=bool(view.reasoning), open=view.thinking or not view.solution)
     return (
         thinking_box,
         _markdown(view.reasoning, streaming),
         _markdown(view.solution, streaming),
-        gr.update(value=final, visible=bool(final)),
+        final_box,
         view.notice or "",
         _markdown(view.cas_note or "", False),
     )
@@ -142,8 +144,7 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
                 final_update = final if final == final_shown else gr.update(value=final, visible=bool(final))
                 final_shown = final
                 guided = gr.update(visible=view.mode in GUIDED)
-                rendered = _render(view, not done, box)
-                yield *rendered[:3], final_update, *rendered[4:], *buttons, guided, view.session_id, view.message_id, ""
+                yield *_render(view, not done, box, final_update), *buttons, guided, view.session_id, view.message_id, ""
 
         def on_solve(text: str, picked_mode: str, state: dict | None, current_session: int | None, request: gr.Request):
             token = _token(state)

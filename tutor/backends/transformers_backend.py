@@ -6,7 +6,7 @@ else float32 (emulated bf16 matmuls are slower than fp32). Measured on this 2-co
 the demo model: one stream is the same speed either way (~16 tokens/s, Python-bound), a batch
 of 8 streams 65 -> 99 tokens/s, as the vocabulary projection alone drops from 16 to 4 ms.
 bf16 rounds differently with the batch's shape, so a greedy reply can differ alone and batched;
-tests of the batching logic compare replies in float32 (``cpu_dtype="float32"``).
+tests of the batching logic compare replies in float32 (``cpu_dtype_choice="float32"``).
 """
 
 from __future__ import annotations
