@@ -13,12 +13,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from storage import SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord
+from storage import MessageRecord, SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord
 from tutor import flags
 from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
+from tutor.answer_reference import check_against, reference_for
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.cas import cas_answer, cross_check
-from tutor.checking import Verdict, check_answer, parse_preview
+from tutor.checking import Verdict, parse_preview
 from tutor.modes import GUIDED, ScreenedText, conversation, guided_messages
 from tutor.prompts import load_prompt
 from tutor.rate_limit import AskLimits
@@ -386,16 +387,23 @@ class TutorService:
         message = self.store.message_for_student(message_id, self.student(token).id) if message_id else None
         if message is None:
             return CheckResult(None, "Ask a question first; then I can check your answer to it.")
-        if not message.final_answer:
+        reference = reference_for(message.question, message.final_answer, cross_checked=self._cross_checked(token, message))
+        verdict = check_against(answer, reference)
+        if verdict is None:
             return CheckResult(None, "The tutor gave no final answer to this question, so there is nothing to check against. Try asking again.")
-        verdict = check_answer(answer=answer, reference=message.final_answer)
         self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
         self._raise_flags(message.id, lambda: flags.attempt_flags(
             [(a.status, a.correct) for a in self.school.attempts_for_message(message.id)], answer))
         lead = {"correct": "Correct!", "incorrect": "Not quite."}.get(verdict.status)
-        if lead is None or verdict.feedback.lower().startswith(lead.lower().rstrip("!.")):
-            return CheckResult(verdict, verdict.feedback)
-        return CheckResult(verdict, f"{lead} {verdict.feedback}")
+        said = verdict.feedback if lead is None or verdict.feedback.lower().startswith(lead.lower().rstrip("!.")) else f"{lead} {verdict.feedback}"
+        return CheckResult(verdict, f"{said} {reference.note}".strip())
+
+    def _cross_checked(self, token: str, message: MessageRecord) -> bool:
+        """Was this reply cross-checked (a complete reply to a Show-solution session's first question)?"""
+        if message.status != "complete":
+            return False
+        detail = self.session(token, message.session_id)
+        return detail is not None and detail.session.mode == "solution" and detail.messages[0][0].id == message.id
 
     # classes and flags -------------------------------------------------------
     def join_class(self, token: str, name: str, code: str) -> str:
