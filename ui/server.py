@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from tutor.review import TeacherReview
 from tutor.service import TutorService
 from ui import student, teacher
+from ui.security import harden
 
 
 def browser_secret(data_dir: Path) -> str:
@@ -34,6 +35,7 @@ NO_API_DOCS = {"docs_url": None, "redoc_url": None, "openapi_url": None}
 
 def build_app(service: TutorService, data_dir: Path) -> FastAPI:
     app = FastAPI(title="Math tutor", docs_url=None, redoc_url=None, openapi_url=None)
+    harden(app)  # no credentialed CORS, Lax cookies, no framing, a CSP (ui/security.py)
 
     @app.get("/health")
     def health() -> JSONResponse:
