@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     checking.warm_up()  # the checker's worker processes import sympy now, not on the first check
     service = TutorService(backend, store, generation, settings.max_question_chars, worked_example=not is_reasoning_model(backend.model_id))
     print(f"Math tutor: http://{settings.host}:{settings.port}/  (model: {backend.model_id})", flush=True)
-    app = build_app(service, settings.data_dir)
+    app = build_app(service, settings.data_dir, https=settings.behind_tls)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
 
 

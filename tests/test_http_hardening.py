@@ -74,3 +74,24 @@ def test_neither_page_can_be_framed_and_both_have_a_csp(server) -> None:
             assert response.headers["x-frame-options"] == "DENY"
             csp = response.headers["content-security-policy"]
             assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "object-src 'none'" in csp
+
+
+def test_behind_tls_only_secure_cookies_and_hsts(tmp_path) -> None:
+    from tutor.config import Settings
+
+    assert Settings(public_url="https://tutor.school.example").behind_tls
+    assert not Settings(public_url="http://tutor.school.example").behind_tls and not Settings().behind_tls
+    service = TutorService(ScriptedBackend(["x"]), new_store(tmp_path / "tutor.db"), GenerationSettings())
+    service.school.add_teacher("ms_lee", PASSWORD)
+    with LiveServer(build_app(service, tmp_path, https=True)) as live, httpx.Client(base_url=live.url, timeout=10) as client:
+        login = client.post("/teacher/login", data={"username": "ms_lee", "password": PASSWORD})
+        cookies = login.headers.get_list("set-cookie")
+        assert login.status_code == 200 and cookies
+        assert not any(c.startswith("access-token-unsecure-") for c in cookies)
+        assert all("; secure" in c.lower() for c in cookies)
+        assert login.headers["strict-transport-security"].startswith("max-age=")
+        assert client.get("/").headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_over_plain_http_no_hsts(server) -> None:
+    assert "strict-transport-security" not in httpx.get(server + "/", timeout=10).headers

@@ -28,8 +28,15 @@ class Settings(BaseSettings):
     """Longer questions are refused before any model call (a page of text is ~3,000)."""
     cpu_dtype: str = Field("auto", pattern="^(auto|float32|bfloat16)$")
     """Weights on CPU. ``auto``: bf16 where the CPU has native bf16 (AVX512-BF16, AMX), else float32."""
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    """The address students use (e.g. ``https://tutor.school.example``, behind a TLS proxy).
+    An ``https`` address makes every cookie Secure-only and adds HSTS (ui/security.py)."""
     stall_timeout_s: float = Field(60.0, gt=0)
     """A worker silent this long mid-reply is treated as failed (first token included)."""
+
+    @property
+    def behind_tls(self) -> bool:
+        return bool(self.public_url and self.public_url.lower().startswith("https://"))
 
     def resolved_database_url(self) -> str:
         if self.database_url:

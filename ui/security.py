@@ -11,6 +11,9 @@ returns the HttpOnly token as JSON. Here:
 * every ``Set-Cookie`` is rewritten to ``SameSite=Lax``;
 * ``…/gradio_api/token`` answers 403 to any request that a browser marks as coming from
   another site (``Sec-Fetch-Site``) or whose ``Origin`` differs from its Host;
+* behind TLS (``TUTOR_PUBLIC_URL=https://…``; issue 11 row 2) Gradio's non-Secure copy of
+  the login cookie (``access-token-unsecure-*``) is never set, every cookie is ``Secure`` and
+  responses carry HSTS, so a plain-HTTP request to the same host never sees a session;
 * every response carries ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``,
   ``Referrer-Policy: same-origin`` and the CSP below (``frame-ancestors 'none'``; scripts,
   styles, fonts, images and connections from this origin only). Gradio's front end needs
@@ -47,7 +50,11 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": CSP,
 }
+HSTS = "max-age=31536000"
+"""One year, this host only (``includeSubDomains`` would bind a school's other sites)."""
 _SAMESITE = re.compile(r";\s*samesite=[a-z]+", re.I)
+_SECURE = re.compile(r";\s*secure\s*(?=;|$)", re.I)
+_UNSECURE_COOKIE = "access-token-unsecure-"
 _TOKEN_PATH = re.compile(r"/gradio_api/token/?$")
 
 
@@ -61,22 +68,25 @@ def _foreign(headers: Headers) -> bool:
     return urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
 
 
-def _lax(cookie: str) -> str:
-    return _SAMESITE.sub("", cookie) + "; SameSite=Lax"
+def _lax(cookie: str, secure: bool) -> str:
+    cookie = _SAMESITE.sub("", cookie) + "; SameSite=Lax"
+    return _SECURE.sub("", cookie) + "; Secure" if secure else cookie
 
 
 class SecurityHeaders:
     """Pure ASGI: headers on every response, Lax cookies, no token for foreign pages."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, https: bool = False) -> None:
         self.app = app
+        self.https = https
+        self.headers = {**HEADERS, "Strict-Transport-Security": HSTS} if https else HEADERS
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if _TOKEN_PATH.search(scope["path"]) and _foreign(Headers(scope=scope)):
-            await JSONResponse({"detail": "Forbidden"}, status_code=403, headers=HEADERS)(scope, receive, send)
+            await JSONResponse({"detail": "Forbidden"}, status_code=403, headers=self.headers)(scope, receive, send)
             return
 
         async def send_hardened(message) -> None:
@@ -86,15 +96,18 @@ class SecurityHeaders:
                 if cookies:
                     del headers["set-cookie"]
                     for cookie in cookies:
-                        headers.append("set-cookie", _lax(cookie))
-                for name, value in HEADERS.items():
+                        if not (self.https and cookie.lstrip().startswith(_UNSECURE_COOKIE)):
+                            headers.append("set-cookie", _lax(cookie, self.https))
+                for name, value in self.headers.items():
                     headers[name] = value
             await send(message)
 
         await self.app(scope, receive, send_hardened)
 
 
-def harden(app: FastAPI) -> None:
-    """Install both layers on the parent app (before any Gradio app is mounted on it)."""
+def harden(app: FastAPI, https: bool = False) -> None:
+    """Install both layers on the parent app (before any Gradio app is mounted on it).
+
+    ``https``: the app is reached over TLS (directly or through a proxy)."""
     app.add_middleware(CORSMiddleware, allow_origins=[], allow_credentials=False)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https=https)

@@ -33,9 +33,10 @@ NO_API_DOCS = {"docs_url": None, "redoc_url": None, "openapi_url": None}
 """Gradio's own FastAPI app would otherwise publish /openapi.json and /docs of its routes."""
 
 
-def build_app(service: TutorService, data_dir: Path) -> FastAPI:
+def build_app(service: TutorService, data_dir: Path, *, https: bool = False) -> FastAPI:
+    """``https``: students reach the app over TLS (``TUTOR_PUBLIC_URL=https://…``): Secure cookies only, HSTS."""
     app = FastAPI(title="Math tutor", docs_url=None, redoc_url=None, openapi_url=None)
-    harden(app)  # no credentialed CORS, Lax cookies, no framing, a CSP (ui/security.py)
+    harden(app, https)  # no credentialed CORS, Lax cookies, no framing, a CSP (ui/security.py)
 
     @app.get("/health")
     def health() -> JSONResponse:
