@@ -33,6 +33,7 @@ SYSTEM_PROMPT = PROMPT.system
 UPDATE_INTERVAL_S = 0.05
 MAX_ANSWER_CHARS = 2000
 SAVE_FAILED = "The tutor could not save your question right now (its database is busy or full), so it was not sent. Please try again in a moment."
+SOLUTIONS_OFF = "Your teacher has chosen hints rather than worked solutions in this class, so here is a hint."
 CHECKPOINT_INTERVAL_S = 2.0
 """A reply in progress is saved this often, so a crash loses at most ~2 s of it."""
 HISTORY_TURNS = 4
@@ -119,9 +120,14 @@ class TutorService:
         return None
 
     def ask(
-        self, token: str, question: str, session_id: int | None = None, mode: str = "solution", address: str | None = None
+        self, token: str, question: str, session_id: int | None = None, mode: str = "solution", address: str | None = None,
+        *, revealing: bool = False,
     ) -> Iterator[ReplyView]:
         """Stream the reply to ``question``; the last view has the final status.
+
+        In a class whose teacher forbids worked solutions, Show solution becomes Hint (with a
+        notice), so the class rule cannot be bypassed by switching mode; ``revealing`` is set
+        only by ``reveal``, which has applied the rule already (a solved question may be shown).
 
         Past the admission queue the only view is ``refused`` with a "busy, about N s" notice;
         a queued student sees ``generating`` views with a waiting notice until a seat frees.
@@ -144,17 +150,20 @@ class TutorService:
                         yield ReplyView(status="stopped", notice="Stopped before the tutor started.")
                         return
                     yield ReplyView(notice=self.admission.waiting_notice(ticket))
-            yield from self._ask(token, question, session_id, mode)
+            yield from self._ask(token, question, session_id, mode, revealing)
         finally:
             with self._lock:
                 if self._waiting.get(token) is ticket:
                     del self._waiting[token]
             ticket.release()
 
-    def _ask(self, token: str, question: str, session_id: int | None, mode: str) -> Iterator[ReplyView]:
+    def _ask(self, token: str, question: str, session_id: int | None, mode: str, revealing: bool = False) -> Iterator[ReplyView]:
         question = question.strip()
+        rule_notice = None
         try:
             student = self.student(token)
+            if mode == "solution" and not revealing and not self._solutions_allowed(student.id):
+                mode, rule_notice = "hint", SOLUTIONS_OFF
             detail = self.store.session_detail(session_id, student.id) if session_id else None
             if detail is not None and detail.session.mode != mode:
                 detail = None  # a new mode starts a new session
@@ -165,7 +174,7 @@ class TutorService:
             log.exception("could not store a question")
             yield ReplyView(status="refused", notice=SAVE_FAILED)
             return
-        view = ReplyView(message_id=message.id, session_id=detail.session.id, mode=mode)
+        view = ReplyView(message_id=message.id, session_id=detail.session.id, mode=mode, notice=rule_notice)
         screened = screen_question(question)
         if screened is not None:  # never sent to the model; the teacher is told
             reply, hit = screened
@@ -229,7 +238,7 @@ class TutorService:
             if not self._store_reply(message.id, status=status, error=error, **record):
                 error = error or "Your reply could not be saved (the database is busy or full)."
             self._raise_flags(message.id, lambda: flags.reply_flags(question, record["solution"], record["final_answer"], status))
-        notice = f"{error} Your question is saved; please try again." if error else None
+        notice = f"{error} Your question is saved; please try again." if error else rule_notice
         if screen is not None:
             yield replace(view, solution=record["solution"], status=status, notice=notice)
             return
@@ -319,7 +328,11 @@ class TutorService:
         if joined is not None and not joined.allow_show_solution and not solved:
             yield ReplyView(status="refused", notice="Your teacher has chosen not to show worked solutions in this class. Keep going — ask for another hint!")
             return
-        yield from self.ask(token, detail.messages[0][0].question, None, "solution", address)
+        yield from self.ask(token, detail.messages[0][0].question, None, "solution", address, revealing=True)
+
+    def _solutions_allowed(self, student_id: int) -> bool:
+        joined = self.school.class_of_student(student_id)
+        return joined is None or joined.allow_show_solution
 
     def session_view(self, token: str, session_id: int) -> ReplyView | None:
         """A stored session as one view: its transcript, and what may be shown of the answer."""
