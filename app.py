@@ -36,7 +36,16 @@ def main(argv: list[str] | None = None) -> None:
     service = TutorService(backend, store, generation, settings.max_question_chars, worked_example=not is_reasoning_model(backend.model_id))
     print(f"Math tutor: http://{settings.host}:{settings.port}/  (model: {backend.model_id})", flush=True)
     app = build_app(service, settings.data_dir, https=settings.behind_tls)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    uvicorn.run(app, **server_options(settings))
+
+
+def server_options(settings: Settings) -> dict:
+    """uvicorn's settings: forwarded headers are believed only from ``TUTOR_TRUSTED_PROXIES``."""
+    proxies = settings.trusted_proxies
+    return {
+        "host": settings.host, "port": settings.port, "log_level": "warning", "timeout_graceful_shutdown": 5,
+        "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or "",
+    }
 
 
 if __name__ == "__main__":

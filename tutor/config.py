@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     public_url: str | None = Field(None, pattern=r"^https?://[^\s]+$")
     """The address students use (e.g. ``https://tutor.school.example``, behind a TLS proxy).
     An ``https`` address makes every cookie Secure-only and adds HSTS (ui/security.py)."""
+    trusted_proxies: str | None = None
+    """Comma-separated addresses of a reverse proxy whose ``X-Forwarded-For`` is believed.
+    None: the header is ignored from everyone (uvicorn would trust it from 127.0.0.1)."""
     stall_timeout_s: float = Field(60.0, gt=0)
     """A worker silent this long mid-reply is treated as failed (first token included)."""
 

@@ -104,13 +104,13 @@ class TeacherGate:
 def make_auth(review: TeacherReview, throttle: LoginThrottle):
     async def auth(username: str, password: str) -> bool:
         address = client_address.get()
-        if throttle.locked_for(username, address) > 0:
+        ticket = throttle.begin(username, address)  # counts as a failure until proven right
+        if ticket is None:
             return False  # locked: the password is not even checked
         teacher = await anyio.to_thread.run_sync(review.school.authenticate, username, password)
         if teacher is None:
-            throttle.failed(username, address)
             return False
-        throttle.succeeded(username, address)
+        throttle.succeeded(username, address, ticket)
         return True
 
     return auth
