@@ -64,6 +64,8 @@ class Teacher(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column()
+    """Sign-ins issued before this (a password reset) are refused; None: all are valid."""
 
 
 class Classroom(Base):

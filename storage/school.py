@@ -95,9 +95,21 @@ class SchoolStore:
             if row is None:
                 return False
             row.password_hash = digest
+            row.sessions_valid_after = utcnow()  # every earlier sign-in ends
             return True
 
         return self._write(work)
+
+    def sign_in_valid(self, username: str, issued_at: datetime) -> bool:
+        """Does a sign-in of ``username`` issued at ``issued_at`` still stand (account kept, no reset since)?"""
+
+        def work(db: Session) -> bool:
+            row = db.execute(select(Teacher.sessions_valid_after).where(Teacher.username == username)).one_or_none()
+            if row is None:
+                return False
+            return row[0] is None or row[0] < issued_at
+
+        return self._read(work)
 
     def ensure_teacher(self, username: str, password: str) -> TeacherRecord:
         """Create the account, or set its password: the start-up bootstrap."""

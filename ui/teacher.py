@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import anyio.to_thread
@@ -71,33 +72,76 @@ PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/")
 a sign-in; Gradio's `auth` already guards its routes, this also covers the rest (e.g. openapi.json)."""
 
 
+SESSION_LIFETIME_S = 12 * 3600.0
+"""A teacher's sign-in lasts a school day; then the login page asks again."""
+
+
 class TeacherGate:
     """Pure ASGI, in front of the whole app: a request under `PATH` outside the public shell
-    needs the access-token cookie that Gradio's login set (checked against that Gradio app)."""
+    needs the access-token cookie that Gradio's login set (checked against that Gradio app),
+    issued less than ``lifetime_s`` ago and not before the teacher's last password reset or
+    removal (``sign_in_valid``, read from the database, so a reset by ``storage.admin`` in
+    another process ends it too). An ended sign-in is also dropped from Gradio's tokens.
 
-    def __init__(self, app, gradio_app=lambda: None) -> None:
+    Hazard: the issue time is taken from the login response itself; a token first seen later
+    (issued before a reset, kept unused) has no issue time and is refused.
+    """
+
+    def __init__(self, app, gradio_app=lambda: None, sign_in_valid=lambda username, issued: True,
+                 lifetime_s: float = SESSION_LIFETIME_S) -> None:
         self.app = app
         self.gradio_app = gradio_app
+        self.sign_in_valid = sign_in_valid
+        self.lifetime_s = lifetime_s
+        self.issued: dict[str, datetime] = {}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
             if path.startswith(PATH + "/"):
                 rest = path[len(PATH):]
-                if rest not in PUBLIC_PATHS and not rest.startswith(PUBLIC_PREFIXES) and not self._signed_in(scope):
+                if rest in ("/login", "/login/") and scope["method"] == "POST":
+                    await self.app(scope, receive, self._recording(send))
+                    return
+                if rest not in PUBLIC_PATHS and not rest.startswith(PUBLIC_PREFIXES) and not await self._signed_in(scope):
                     await JSONResponse({"detail": "Not authenticated"}, status_code=401)(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
-    def _signed_in(self, scope) -> bool:
+    def _recording(self, send):
+        """Wrap ``send`` to note when each new sign-in token was issued."""
+
+        async def wrapped(message) -> None:
+            served = self.gradio_app()
+            if message["type"] == "http.response.start" and served is not None:
+                prefix = f"access-token-{served.cookie_id}="
+                for name, value in message.get("headers", []):
+                    cookie = value.decode("latin-1")
+                    if name.lower() == b"set-cookie" and cookie.startswith(prefix):
+                        now = datetime.now(timezone.utc)
+                        if len(self.issued) > 10_000:  # bound memory: forget sign-ins past their lifetime
+                            self.issued = {t: at for t, at in self.issued.items() if (now - at).total_seconds() < self.lifetime_s}
+                        self.issued[cookie[len(prefix):].split(";", 1)[0]] = now
+            await send(message)
+
+        return wrapped
+
+    async def _signed_in(self, scope) -> bool:
         served = self.gradio_app()
         if served is None:
             return False
         cookies = Request(scope).cookies
         for name in (f"access-token-{served.cookie_id}", f"access-token-unsecure-{served.cookie_id}"):
             token = cookies.get(name)
-            if token and served.tokens.get(token):
+            username = served.tokens.get(token) if token else None
+            if username is None:
+                continue
+            issued = self.issued.get(token)
+            fresh = issued is not None and (datetime.now(timezone.utc) - issued).total_seconds() < self.lifetime_s
+            if fresh and await anyio.to_thread.run_sync(self.sign_in_valid, username, issued):
                 return True
+            served.tokens.pop(token, None)  # ended: Gradio's own routes refuse it too
+            self.issued.pop(token, None)
         return False
 
 
@@ -316,10 +360,12 @@ def build(review: TeacherReview) -> gr.Blocks:
     return page
 
 
-def mount(app: FastAPI, review: TeacherReview, throttle: LoginThrottle | None = None) -> None:
+def mount(app: FastAPI, review: TeacherReview, throttle: LoginThrottle | None = None,
+          session_lifetime_s: float = SESSION_LIFETIME_S) -> None:
     """Serve KaTeX at /static/katex and the teacher page at /teacher (call before mounting /)."""
     served: list = []
-    app.add_middleware(TeacherGate, gradio_app=lambda: served[0] if served else None)
+    app.add_middleware(TeacherGate, gradio_app=lambda: served[0] if served else None,
+                       sign_in_valid=review.school.sign_in_valid, lifetime_s=session_lifetime_s)
     app.add_middleware(ClientAddressMiddleware)
     app.add_api_route(PATH, lambda: RedirectResponse(f"{PATH}/", status_code=307), methods=["GET"], include_in_schema=False)
     app.mount(KATEX_URL, StaticFiles(directory=KATEX_DIR), name="katex")
