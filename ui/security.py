@@ -14,6 +14,7 @@ returns the HttpOnly token as JSON. Here:
 * behind TLS (``TUTOR_PUBLIC_URL=https://…``; issue 11 row 2) Gradio's non-Secure copy of
   the login cookie (``access-token-unsecure-*``) is never set, every cookie is ``Secure`` and
   responses carry HSTS, so a plain-HTTP request to the same host never sees a session;
+* Gradio's ``/gradio_api/openapi.json`` answers 404 on both pages;
 * every response carries ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``,
   ``Referrer-Policy: same-origin`` and the CSP below (``frame-ancestors 'none'``; scripts,
   styles, fonts, images and connections from this origin only). Gradio's front end needs
@@ -56,6 +57,8 @@ _SAMESITE = re.compile(r";\s*samesite=[a-z]+", re.I)
 _SECURE = re.compile(r";\s*secure\s*(?=;|$)", re.I)
 _UNSECURE_COOKIE = "access-token-unsecure-"
 _TOKEN_PATH = re.compile(r"/gradio_api/token/?$")
+_SCHEMA_PATH = re.compile(r"/gradio_api/openapi\.json$")
+"""Gradio publishes its routes' OpenAPI schema there; nothing here needs it (row 16)."""
 
 
 def _foreign(headers: Headers) -> bool:
@@ -84,6 +87,9 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _SCHEMA_PATH.search(scope["path"]):
+            await JSONResponse({"detail": "Not Found"}, status_code=404, headers=self.headers)(scope, receive, send)
             return
         if _TOKEN_PATH.search(scope["path"]) and _foreign(Headers(scope=scope)):
             await JSONResponse({"detail": "Forbidden"}, status_code=403, headers=self.headers)(scope, receive, send)

@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from storage import LoginThrottle
 from tutor.flags import KINDS
 from tutor.review import TeacherReview, make_filter, progress
+from ui import exports
 from ui import teacher_view as view
 
 PATH = "/teacher"
@@ -211,7 +212,7 @@ def build(review: TeacherReview) -> gr.Blocks:
                     fmt = gr.Radio(["CSV", "JSON"], value="CSV", label="Format")
                     scope_pick = gr.Radio(["Whole class", "Selected student"], value="Whole class", label="What")
                     export_btn = gr.Button("Export")
-                export_file = gr.File(label="Export file", interactive=False)
+                export_file = gr.HTML(elem_id="export-link")  # a link to ui/exports.py, not gr.File (Gradio's public cache)
                 gr.Markdown("### Delete a student's data\nFor a privacy request: removes the student picked above and all their sessions, answers and flags, everywhere. It cannot be undone.")
                 with gr.Row():
                     confirm = gr.Textbox(label="Type DELETE to confirm", max_length=10)
@@ -308,7 +309,7 @@ def build(review: TeacherReview) -> gr.Blocks:
             path = review.export(tid, int(class_id), fmt_name.lower(), who)
             if path is None:
                 raise gr.Error("Nothing to export.")
-            return str(path)
+            return exports.link(path.name)
 
         def on_delete(student_id, confirmation, request: gr.Request):
             tid = _teacher(review, request)
@@ -374,6 +375,6 @@ def mount(app: FastAPI, review: TeacherReview, throttle: LoginThrottle | None = 
     gr.mount_gradio_app(
         app, page, path=PATH, auth=make_auth(review, throttle or LoginThrottle()),
         auth_message="Teachers: sign in to review your classes.",
-        show_error=True, enable_monitoring=False, mcp_server=False, css=CSS, footer_links=[],
+        show_error=False, enable_monitoring=False, mcp_server=False, css=CSS, footer_links=[],
     )
     served += [r.app for r in app.routes if isinstance(r, Mount) and r.path == PATH]
