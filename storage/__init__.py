@@ -21,7 +21,7 @@ from storage.records import (
 )
 from storage.mastery import MasteryStore
 from storage.school import SchoolStore
-from storage.store import Store
+from storage.store import Store, valid_token
 from storage.teachers import LoginThrottle
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "SessionRecord",
     "StorageError",
     "Store",
+    "valid_token",
     "StudentRecord",
     "make_engine",
     "upgrade",

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import BEGIN_IMMEDIATE, StorageError
+from storage.db import BEGIN_IMMEDIATE, StorageError, private_file
 from storage.models import Attempt, Base, Message, Student, TutoringSession, utcnow
 from storage.records import (
     AttemptRecord,
@@ -31,6 +31,11 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Base)
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def valid_token(token: object) -> bool:
+    """Is ``token`` shaped like a browser identity (checked before any limit is charged)?"""
+    return isinstance(token, str) and bool(TOKEN_PATTERN.fullmatch(token))
 TITLE_MAX_CHARS = 80
 REPLY_STATUSES = frozenset({"complete", "stopped", "failed"})
 ATTEMPT_STATUSES = frozenset({"correct", "incorrect", "unparseable", "timeout"})
@@ -51,7 +56,7 @@ class Store:
 
     def student_for_token(self, token: str) -> StudentRecord:
         """Get or create the student whose browser holds `token`; marks them active."""
-        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+        if not valid_token(token):
             raise ValueError("browser token must be 16-64 characters of A-Z, a-z, 0-9, _ or -")
 
         def work(db: Session) -> StudentRecord:
@@ -269,7 +274,7 @@ class Store:
         """
         if self._engine.dialect.name != "sqlite":
             raise StorageError("backup() is SQLite-only; use the database's own backup tools")
-        Path(dest_path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(dest_path))  # 0600 in a 0700 folder, before SQLite writes to it (issue 11 row 15)
         source = self._engine.raw_connection()
         try:
             dest = sqlite3.connect(dest_path)

@@ -1,5 +1,5 @@
-"""Issue 11 row 17: a class whose teacher forbids worked solutions cannot be bypassed by
-asking in Show solution mode. Real SQLite, real sympy; scripted model output."""
+"""Issue 11 rows 17 and 9: a class whose teacher forbids worked solutions cannot be bypassed by
+asking in Show solution mode; invalid identities cost no budget. Real SQLite, real sympy; scripted model output."""
 
 from __future__ import annotations
 
@@ -42,3 +42,12 @@ def test_a_solved_question_may_still_be_revealed(store):
     assert svc.check(TOKEN, hint.message_id, "x = 2").verdict.correct
     revealed = list(svc.reveal(TOKEN, hint.session_id))[-1]
     assert revealed.mode == "solution" and revealed.final_answer == "x = 2"
+
+
+def test_invalid_identities_are_refused_before_the_address_budget_is_charged(store):
+    """Issue 11 row 9: 130 requests with invalid tokens from a school's address do not lock it out."""
+    svc = TutorService(ScriptedBackend(REPLY), store, GenerationSettings(max_new_tokens=64))
+    for i in range(130):
+        views = list(svc.ask(f"bad token {i}!", "Solve 2x + 3 = 7", address="10.0.0.1"))
+        assert views[-1].status == "refused" and "reload" in views[-1].notice
+    assert list(svc.ask(TOKEN, "Solve 2x + 3 = 7", address="10.0.0.1"))[-1].status == "complete"

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from storage import MessageRecord, SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord
+from storage import MessageRecord, SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord, valid_token
 from tutor import flags
 from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
 from tutor.answer_reference import check_against, reference_for
@@ -33,6 +33,7 @@ SYSTEM_PROMPT = PROMPT.system
 UPDATE_INTERVAL_S = 0.05
 MAX_ANSWER_CHARS = 2000
 SAVE_FAILED = "The tutor could not save your question right now (its database is busy or full), so it was not sent. Please try again in a moment."
+BAD_IDENTITY = "This page has lost its identity. Please reload it."
 SOLUTIONS_OFF = "Your teacher has chosen hints rather than worked solutions in this class, so here is a hint."
 CHECKPOINT_INTERVAL_S = 2.0
 """A reply in progress is saved this often, so a crash loses at most ~2 s of it."""
@@ -133,6 +134,9 @@ class TutorService:
         a queued student sees ``generating`` views with a waiting notice until a seat frees.
         A student (or an address) asking faster than ``AskLimits`` allows is refused too.
         """
+        if not valid_token(token):  # before any limit is charged: a forged request costs the school nothing
+            yield ReplyView(status="refused", notice=BAD_IDENTITY)
+            return
         notice = self.refusal(question) or self.limits.refusal(token, address)
         if notice:
             yield ReplyView(status="refused", notice=notice)
