@@ -9,10 +9,20 @@ SQLite hazards handled here:
   waiting out busy_timeout. Writes therefore open with BEGIN IMMEDIATE
   (execution option `BEGIN_IMMEDIATE`), which takes the write lock up front
   and does wait.
+
+File modes (issue 11 row 15): the database holds students' questions and the teachers'
+password hashes, so a file URL's folder is created 0700 and the database file 0600 before
+SQLite opens it (an empty file is an empty database). SQLite creates the ``-wal``, ``-shm``
+and ``-journal`` files later, with the database file's own mode (os_unix.c,
+``findCreateFileMode``), so they are 0600 too; files left 0644 by an older version are
+chmodded 0600 here. A folder that already exists keeps its mode (it may be shared with
+other things); `private_file` and `private_folder` are the helpers the backup and the
+exports use as well.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +48,32 @@ SQLITE_PRAGMAS = (
 )
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_folder(path: Path) -> Path:
+    """``path`` and its missing parents created 0700; an existing folder keeps its mode."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+        folder.chmod(PRIVATE_FOLDER)  # mkdir's mode is masked by the umask
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` created empty with mode 0600 if missing (``O_EXCL``: no race with another
+    creator), or chmodded 0600 if it exists; its folder as in `private_folder`."""
+    private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        pass
+    path.chmod(PRIVATE_FILE)
+    return path
+
+
 class StorageError(RuntimeError):
     """The database could not do what was asked (e.g. stayed locked too long)."""
 
@@ -49,7 +85,11 @@ def make_engine(url: str) -> Engine:
         return create_engine(parsed)
     database = parsed.database
     if database and database != ":memory:" and not parsed.query.get("uri"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(database))
+        for suffix in SQLITE_SIDE_FILES:
+            side = Path(database + suffix)
+            if side.exists():
+                side.chmod(PRIVATE_FILE)
     engine = create_engine(parsed, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)

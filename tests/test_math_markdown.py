@@ -199,8 +199,8 @@ def test_render_html_is_inert(payload):
     assert "data-foo" not in html
 
 
-def test_render_html_keeps_safe_links():
-    assert '<a href="https://example.com">x</a>' in render_html("[x](https://example.com)")
+def test_render_html_shows_links_as_text():  # issue 11 row 14: nothing in a transcript leaves the page
+    assert render_html("[x](https://example.com)") == "<p>x (https://example.com)</p>\n"
 
 
 # --- properties ----------------------------------------------------------------------------

@@ -154,7 +154,17 @@ def test_a_teacher_cannot_read_another_teachers_classes(world) -> None:
     assert [n for _, n in school.class_students(world["b"].id, world["class_b"].id)] == ["Bob"]
 
     exported = lee.predict(world["class_a"].id, 0, "JSON", "Whole class", api_name="/export")
-    assert "pelican" in Path(exported).read_text() and "Bob asks" not in Path(exported).read_text()
+    with httpx.Client(base_url=url) as signed_in:
+        assert signed_in.post("/teacher/login", data={"username": "ms_lee", "password": PASSWORD_A}).status_code == 200
+        body = signed_in.get(_export_link(exported)).text
+    assert "pelican" in body and "Bob asks" not in body
+
+
+def _export_link(shown: str) -> str:
+    """The export handler shows a link relative to /teacher/ (ui/exports.py)."""
+    found = re.search(r'href="([^"]+)"', shown)
+    assert found, shown
+    return "/teacher/" + found.group(1)
 
 
 def test_export_files_are_not_served_without_a_login(world) -> None:
@@ -162,8 +172,7 @@ def test_export_files_are_not_served_without_a_login(world) -> None:
     lee = Client(url + "/teacher/", auth=("ms_lee", PASSWORD_A), verbose=False, download_files=False)
     lee.predict(api_name="/whoami")  # as the page does on load: offers this teacher's classes
     exported = lee.predict(world["class_a"].id, 0, "CSV", "Whole class", api_name="/export")
-    file_url = exported["url"]
-    assert file_url and "/teacher/" in file_url
+    file_url = url + _export_link(exported)
     assert httpx.get(file_url).status_code == 401
     with httpx.Client() as signed_in:
         assert signed_in.post(f"{url}/teacher/login", data={"username": "ms_lee", "password": PASSWORD_A}).status_code == 200

@@ -8,6 +8,20 @@ line, which also bounds what a stream can hide: while streaming, an unclosed spa
 end (``$…``, ``\\[…``, ``\\boxed{…``) is held back, so KaTeX never flashes a half formula;
 once generation has ended it is escaped and shows as text. Code spans and fences pass
 through untouched. Each scan is memoised per paragraph, so the work is linear in the input.
+
+Untrusted text (issue 11, rows 13 and 14):
+
+* a formula longer than ``MAX_FORMULA_CHARS``, nested deeper than ``MAX_FORMULA_DEPTH``
+  (``{…}``, ``\\left…\\right``, ``\\begin…\\end``), or defining macros (``\\def``,
+  ``\\newcommand``…, which expand into unbounded nesting) is written as a code span, so it
+  shows as text and never reaches KaTeX: 200 nested ``\\sqrt{`` (1.4 KB) built a DOM deep
+  enough to kill Chromium's renderer;
+* no Markdown image and no link is rendered. For Gradio (``delimiters="brackets"``, the
+  student page, rendered in the browser by marked with GFM) the syntax is defused in the
+  text itself: ``[ ] < @`` and the ``:`` of ``://`` become character references and ``www.``
+  loses its dot, so marked makes no image, link, autolink or raw HTML of them and shows the
+  characters as typed; `render_html` (the teacher's transcripts) renders links as their text
+  followed by the address in brackets, and images as ``[image: alt (address)]``.
 """
 
 from __future__ import annotations
@@ -18,6 +32,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from markdown_it.rules_inline import StateInline
 
 MAX_CHARS = 200_000
@@ -35,6 +51,45 @@ _BRACES = re.compile(r"\\.|[{}]", re.S)
 _CLOSERS = {c: re.compile(r"\\.|" + re.escape(c), re.S) for c in ("$", "$$", "\\)", "\\]")}
 _BOXED = "\\boxed"
 
+MAX_FORMULA_CHARS = 4000
+"""A longer formula is shown as text. Worked solutions' longest aligned blocks are ~1 KB."""
+MAX_FORMULA_DEPTH = 20
+"""Brace / ``\\left`` / ``\\begin`` levels; school maths needs fewer than 10."""
+_NESTING = re.compile(r"\\(?:left|begin)(?![a-zA-Z])|\\(?:right|end)(?![a-zA-Z])|\\.|[{}]", re.S)
+_MACRO_DEFINITION = re.compile(r"\\(?:[gex]?def|let|futurelet|(?:re)?newcommand|providecommand|newenvironment|renewenvironment|DeclareMathOperator|global|expandafter)(?![a-zA-Z])")
+_DEFUSE = re.compile(r"[\[\]<@]|://|(?i:www)\.")
+_ENTITIES = {"[": "&#91;", "]": "&#93;", "<": "&lt;", "@": "&#64;", "://": "&#58;//"}
+
+
+def formula_ok(tex: str) -> bool:
+    """May this LaTeX go to KaTeX? No when longer than ``MAX_FORMULA_CHARS``, nested deeper
+    than ``MAX_FORMULA_DEPTH`` or defining a macro. Linear in ``len(tex)``."""
+    if len(tex) > MAX_FORMULA_CHARS or _MACRO_DEFINITION.search(tex):
+        return False
+    depth = 0
+    for m in _NESTING.finditer(tex):
+        token = m.group()
+        if token == "{" or token in ("\\left", "\\begin"):
+            depth += 1
+            if depth > MAX_FORMULA_DEPTH:
+                return False
+        elif token == "}" or token in ("\\right", "\\end"):
+            depth = max(0, depth - 1)
+    return True
+
+
+def code_span(text: str) -> str:
+    """``text`` as a Markdown code span: shown as typed, never math, links or HTML."""
+    text = " ".join(text.split())
+    ticks = "`" * (max((len(r) for r in _TICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _defuse(text: str) -> str:
+    """Plain text for marked (GFM): no image, link, autolink or raw HTML can start in it."""
+    return _DEFUSE.sub(lambda m: _ENTITIES.get(m.group(), "www&#46;"), text)
+
 
 def _tidy(body: str) -> str:
     """Math body: trimmed, bare ``$`` escaped, no dangling ``\\`` that would eat the closer."""
@@ -51,6 +106,7 @@ class _Scanner:
     def __init__(self, text: str, streaming: bool, delimiters: str = "dollars") -> None:
         self.t, self.streaming = text, streaming
         self.delims = _DELIMITERS[delimiters]
+        self.defuse = delimiters == "brackets"  # for marked in the browser; markdown-it has render rules
         self.out: list[str] = []
         self.pend = -1  # end of the current paragraph (next blank line or end of text)
         self.failed: dict[Any, int] = {}  # closer -> paragraph end where a search found none
@@ -74,7 +130,7 @@ class _Scanner:
                 i = self._backslash(i)
             else:
                 m = _PLAIN.match(t, i)
-                self.out.append(m.group())
+                self.out.append(_defuse(m.group()) if self.defuse else m.group())
                 i = m.end()
         return "".join(self.out)
 
@@ -178,7 +234,9 @@ class _Scanner:
 
     def _inline(self, body: str, end: int) -> int:
         body = _tidy(body)
-        if body:
+        if body and not formula_ok(body):
+            self.out.append(code_span(body))
+        elif body:
             gap = " " if self.delims[1] == "$" and self.t[end : end + 1].isdigit() else ""  # "$x$5" would not close
             self.out.append(f"{self.delims[0]}{body}{self.delims[1]}{gap}")
         return end
@@ -186,6 +244,9 @@ class _Scanner:
     def _display(self, body: str, end: int) -> int:
         body = _tidy(body)
         if not body:
+            return end
+        if not formula_ok(body):
+            self.out.append(code_span(body))
             return end
         line = self._line_so_far()
         if line.strip():
@@ -226,6 +287,8 @@ def prepare_markdown(text: str, *, streaming: bool, delimiters: str = "dollars")
 def final_answer_markdown(answer_latex: str, delimiters: str = "dollars") -> str:
     """The highlighted final answer as display math (no ``\\boxed``; the box is CSS)."""
     body = _tidy(_BLANK.sub("\n", answer_latex))
+    if body and not formula_ok(body):
+        return code_span(body)
     _, _, open_, close = _DELIMITERS[delimiters]
     return f"{open_}\n{body}\n{close}" if body else ""
 
@@ -273,18 +336,54 @@ def _math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+def _links_as_text(state: StateCore) -> None:
+    """Core rule: every link becomes its text followed by `` (address)`` as plain text, every
+    image ``[image: alt (address)]``, so opening a transcript fetches nothing and no click leaves the page."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        out: list[Token] = []
+        opened: list[tuple[str, int]] = []  # (href, where its text starts in out)
+        for tok in block.children:
+            if tok.type == "link_open":
+                opened.append((str(tok.attrGet("href") or ""), len(out)))
+                continue
+            if tok.type == "link_close":
+                href, start = opened.pop() if opened else ("", len(out))
+                shown = "".join(t.content for t in out[start:] if t.type in ("text", "code_inline"))
+                if href and tok.markup != "autolink" and shown != href:
+                    out.append(_text(state, f" ({href})"))
+                continue
+            if tok.type == "image":
+                src = str(tok.attrGet("src") or "")
+                out.append(_text(state, f"[image: {tok.content} ({src})]" if tok.content else f"[image ({src})]"))
+                continue
+            out.append(tok)
+        block.children = out
+
+
+def _text(state: StateCore, content: str) -> Token:
+    tok = Token("text", "", 0)
+    tok.content = content
+    return tok
+
+
 def _build_renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.validateLink = _safe_link  # markdown-it's default lets data:image/png through
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.block.ruler.before("fence", "math_block", _math_block, {"alt": ["paragraph", "blockquote", "list"]})
-    md.add_render_rule(
-        "math_inline", lambda self, tokens, idx, options, env: f'<span class="math-inline">{escapeHtml(tokens[idx].content)}</span>'
-    )
-    md.add_render_rule(
-        "math_display", lambda self, tokens, idx, options, env: f'<div class="math-display">{escapeHtml(tokens[idx].content)}</div>\n'
-    )
+    md.core.ruler.push("links_as_text", _links_as_text)
+    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, "span", "math-inline"))
+    md.add_render_rule("math_display", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, "div", "math-display") + "\n")
     return md
+
+
+def _math_html(tex: str, tag: str, css: str) -> str:
+    """Math for KaTeX, or (past the bounds of `formula_ok`) escaped text in ``<code>``."""
+    if not formula_ok(tex):
+        return f"<code>{escapeHtml(tex)}</code>"
+    return f'<{tag} class="{css}">{escapeHtml(tex)}</{tag}>'
 
 
 _RENDERER = _build_renderer()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from storage import AttemptPoint, ReviewFilter, SchoolStore
+from storage.db import private_file, private_folder
 from tutor.flags import KINDS
 
 TOPICS: list[tuple[str, re.Pattern[str]]] = [
@@ -36,6 +37,15 @@ WEEKLY_AFTER_DAYS = 21
 """Progress over a longer range is counted per week rather than per day."""
 EXPORT_KEEP = 20
 """Export files kept per class folder; older ones are removed when a new one is written."""
+EXPORT_TTL_S = 900
+"""An export not downloaded within 15 minutes is deleted at the next export or download.
+
+Exports (issue 11 row 12) live only in ``<data>/exports/teacher-N/class-M/`` (folders 0700,
+files 0600), never in Gradio's cache, which any Gradio app of the process serves to anyone
+at ``/gradio_api/file=``. `take_export` hands a file to its own teacher once and deletes it;
+deleting a student removes the class's exports."""
+EXPORT_NAME = re.compile(r"class-(\d{1,12})(?:-student-\d{1,12})?-\d{8}-\d{6}-\d{6}\.(?:csv|json)")
+"""What `TeacherReview.export` names a file; anything else is refused by `take_export`."""
 
 
 @lru_cache(maxsize=4096)
@@ -202,16 +212,49 @@ class TeacherReview:
             return None
         if student_id is not None and not data["students"]:
             return None
-        folder = self._class_folder(teacher_id, class_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.export_dir)
+        folder = private_folder(self._class_folder(teacher_id, class_id))
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
-        who = f"-student-{student_id}" if student_id is not None else ""
-        path = folder / f"class-{class_id}{who}-{stamp}.{fmt}"
+        who = f"-student-{int(student_id)}" if student_id is not None else ""
+        path = folder / f"class-{int(class_id)}{who}-{stamp}.{'csv' if fmt == 'csv' else 'json'}"
         body = export_csv(data) if fmt == "csv" else export_json(data)
-        path.write_text(body, encoding="utf-8")
-        for old in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)[:-EXPORT_KEEP]:
-            old.unlink(missing_ok=True)
+        private_file(path).write_text(body, encoding="utf-8")
+        self._sweep(folder, keep=path)
         return path
+
+    def take_export(self, teacher_id: int, name: str) -> tuple[str, bytes] | None:
+        """The export file ``name`` of this teacher's, read once and deleted: (name, bytes).
+
+        None for a name `export` would not write, a file of another teacher's (it is looked
+        for in this teacher's folder only), one already taken, or one past `EXPORT_TTL_S`.
+        The whole file is read into memory (a class's export is a few MB at most)."""
+        found = EXPORT_NAME.fullmatch(name or "")
+        if found is None:
+            return None
+        folder = self._class_folder(teacher_id, int(found.group(1)))
+        self._sweep(folder)
+        path = folder / name
+        try:
+            body = path.read_bytes()
+            path.unlink()
+        except OSError:
+            return None
+        return name, body
+
+    @staticmethod
+    def _sweep(folder: Path, keep: Path | None = None) -> None:
+        """Remove exports past `EXPORT_TTL_S`, and all but the newest `EXPORT_KEEP`."""
+        try:
+            files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
+        except OSError:
+            return
+        cutoff = datetime.now(timezone.utc).timestamp() - EXPORT_TTL_S
+        for i, old in enumerate(files):
+            try:
+                if old != keep and (i < len(files) - EXPORT_KEEP or old.stat().st_mtime < cutoff):
+                    old.unlink(missing_ok=True)
+            except OSError:
+                pass
 
     def delete_student(self, teacher_id: int, student_id: int) -> bool:
         """Privacy request: the student's rows everywhere, and their class's export files (which may hold them)."""

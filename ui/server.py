@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 
 from tutor.review import TeacherReview
 from tutor.service import TutorService
-from ui import student, teacher
+from ui import exports, student, teacher
 from ui.security import harden
+from ui.uploads import refuse_uploads
 
 
 def browser_secret(data_dir: Path) -> str:
@@ -54,7 +55,9 @@ def build_app(service: TutorService, data_dir: Path, *, https: bool = False) -> 
     capacity = service.admission.capacity
     page.max_threads = max(40, capacity + 24)
     page.queue(default_concurrency_limit=None, max_size=max(256, 4 * capacity))
-    return gr.mount_gradio_app(
+    gr.mount_gradio_app(
         app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, footer_links=[],
         app_kwargs=NO_API_DOCS,
     )
+    exports.mount(app, TeacherReview(service.school, data_dir / "exports"))  # signed-in teacher's downloads (ui/exports.py)
+    return refuse_uploads(app)  # no upload route answers, max_file_size set (ui/uploads.py)

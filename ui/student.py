@@ -12,6 +12,7 @@ from tutor.modes import GUIDED, MODES, NEXT_HINT
 from tutor.practice_service import PracticeService
 from tutor.service import ReplyView, TutorService
 from ui.practice import build_practice_tab
+from ui.uploads import CACHE_LIFETIME
 from ui.working import build_working_tab
 
 LATEX = [
@@ -68,7 +69,7 @@ def _address(request: gr.Request | None) -> str | None:
 
 def build(service: TutorService, browser_secret: str) -> gr.Blocks:
     practice = PracticeService(service.store)
-    with gr.Blocks(title="Math tutor") as page:
+    with gr.Blocks(title="Math tutor", delete_cache=CACHE_LIFETIME) as page:  # issue 11 row 11
         identity = gr.BrowserState({}, storage_key="math-tutor-identity", secret=browser_secret)
         session_id = gr.State(None)
         message_id = gr.State(None)

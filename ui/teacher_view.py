@@ -19,7 +19,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from storage import FlagListing, SessionSummary, StudentSummary, Transcript  # noqa: E402
 from tutor.flags import LABELS  # noqa: E402
-from tutor.math_markdown import render_html  # noqa: E402
+from tutor.math_markdown import formula_ok, render_html  # noqa: E402
 from tutor.review import Progress  # noqa: E402
 
 MAX_CELL = 120
@@ -146,7 +146,9 @@ def transcript_html(t: Transcript | None) -> str:
         if m.error:
             out.append(f'<p class="error">Error: {e(m.error)}</p>')
         if m.final_answer:
-            out.append(f'<p>Final answer: <span class="final"><span class="math-inline">{e(m.final_answer)}</span></span></p>')
+            tex = e(m.final_answer)  # past formula_ok's bounds: text, not KaTeX (issue 11 row 13)
+            shown = f'<span class="math-inline">{tex}</span>' if formula_ok(m.final_answer) else f"<code>{tex}</code>"
+            out.append(f'<p>Final answer: <span class="final">{shown}</span></p>')
         if entry.attempts:
             out.append('<table class="attempts"><caption>Answer attempts</caption><thead><tr><th>Checked</th><th>Answer</th><th>Verdict</th><th>Feedback</th></tr></thead><tbody>')
             for a in entry.attempts:
