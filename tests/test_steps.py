@@ -52,10 +52,19 @@ def test_first_wrong_line(working, index, words):
         assert w in report.message
 
 
-def test_unreadable_line():
+def test_a_prose_line_is_skipped_not_fatal():
+    # "then I divided everything" has nothing to check: not judged, and the next line is checked
+    # against the last maths line before it.
     report = first_wrong_step("3x + 5 = 11\n3x = 6\nthen I divided everything\nx = 2")
+    assert report.ok and report.unreadable_index is None and report.wrong_index is None
+    report = first_wrong_step("3x + 5 = 11\n3x = 6\nthen I divided everything\nx = 3")
+    assert report.wrong_index == 3 and report.message.startswith("Line 4 does not follow from line 2")
+
+
+def test_unreadable_maths_line():
+    report = first_wrong_step("3x + 5 = 11\n3x = 6\n3x ++ = 6)\nx = 2")
     assert not report.ok and report.unreadable_index == 2 and report.wrong_index is None
-    assert report.message.startswith("I could not read line 3")
+    assert "could not read line 3" in report.message
 
 
 def test_undecidable_steps_are_not_called_wrong():

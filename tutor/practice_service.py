@@ -7,32 +7,29 @@ other work. The first graded answer to each problem updates the student's master
 topic by Bayesian Knowledge Tracing (``tutor/mastery.py``); later tries on the same problem
 are stored but do not move mastery, so retrying until right cannot inflate it.
 
-``check_working`` wraps ``tutor.steps.first_wrong_step`` into a per-line report for the page.
+``check_working`` (``tutor.steps``, re-exported here) gives the per-line report for the page; ``WorkingChecker`` adds a
+per-student limit.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import time
 from dataclasses import dataclass
 
 from storage import MasteryStore, SchoolStore, Store
 from storage.mastery import PRACTICE_MODE
 from tutor import flags
-from tutor.checking import Verdict, check_answer, parse_preview
+from tutor.checking import Verdict, check_answer
 from tutor.mastery import BKTParams, choose_next, difficulty_for, update
 from tutor.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
 from tutor.rate_limit import RateLimiter
-from tutor.steps import MAX_LINES, clean_lines, first_wrong_step
+from tutor.steps import MAX_WORKING_CHARS, WorkingLine, WorkingReport, check_working  # noqa: F401 - re-exported for ui/working.py
 
 log = logging.getLogger(__name__)
 
 MODEL_ID = "practice-generator"
 MAX_ANSWER_CHARS = 2000
-MAX_WORKING_CHARS = 10_000
-PREVIEW_BUDGET_S = 3.0
-"""Time allowed for showing every line of a working as the checker read it."""
 NO_PROBLEM = "Get a new problem first; then I can check your answer to it."
 PER_MINUTE = 20
 """New problems (each one stored) and working checks (each up to 15 s of the checker) a student may ask for per minute."""
@@ -171,24 +168,6 @@ class PracticeService:
 # -- check my working --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WorkingLine:
-    text: str
-    """The line as checked (labels such as ``Step 2:`` or ``=>`` removed); student text."""
-    mark: str
-    """"ok" (follows), "wrong" (the first line that does not follow), "unreadable", or "" (not judged)."""
-    latex: str | None = None
-    """How the checker read the line, as LaTeX it wrote itself (safe for KaTeX); None if unread."""
-
-
-@dataclass(frozen=True)
-class WorkingReport:
-    ok: bool
-    message: str
-    """From ``first_wrong_step``: generated text (maths in ``$…$``), never the student's."""
-    lines: list[WorkingLine]
-
-
 class WorkingChecker:
     """``check_working`` with a per-student limit (each check may hold a checker worker for seconds)."""
 
@@ -201,32 +180,3 @@ class WorkingChecker:
         except TooFast as exc:
             return WorkingReport(False, str(exc), [])
         return check_working(text)
-
-
-def check_working(text: str) -> WorkingReport:
-    """Check a student's working, one step per line; never raises.
-
-    Lines before the first wrong (or unreadable) line are marked "ok"; lines after it are
-    not judged. A fully followed working marks every checked line "ok"; a check that could
-    not judge every pair (time-out, several unknowns) marks none, and the message says why.
-    """
-    if not isinstance(text, str) or not text.strip():
-        return WorkingReport(False, "There is no working to check. Write one step per line.", [])
-    if len(text) > MAX_WORKING_CHARS:
-        return WorkingReport(False, f"That is too long to check; the limit is {MAX_WORKING_CHARS:,} characters.", [])
-    steps = clean_lines(text)
-    report = first_wrong_step(steps)
-    bad = report.wrong_index if report.wrong_index is not None else report.unreadable_index
-    lines = []
-    deadline = time.monotonic() + PREVIEW_BUDGET_S
-    for i, line in enumerate(steps):
-        remaining = deadline - time.monotonic()
-        latex = parse_preview(line, timeout=min(1.0, remaining)) if i < MAX_LINES and remaining > 0.05 else None
-        if bad is not None:
-            mark = "ok" if i < bad else ("" if i > bad else ("wrong" if report.wrong_index is not None else "unreadable"))
-        elif report.ok and report.message.startswith("Every step follows") and i < MAX_LINES:
-            mark = "ok"
-        else:
-            mark = ""
-        lines.append(WorkingLine(line, mark, latex))
-    return WorkingReport(report.ok, report.message, lines)

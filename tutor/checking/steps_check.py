@@ -7,6 +7,12 @@ A line is read with the checker's grammar as one of:
   chain then stands for its last expression;
 * an equation or inequality, or a list of solutions (``x = 2 or x = -2``, ``x = ±2``).
 
+Two lines are compared only when they are in the same unknowns. An identity chain
+(every link holds) is right in itself and is not compared with the line before (unless
+it starts with '='); an '=' chain of numbers is not judged here at all (its rounding
+rules are in ``tutor/steps_prose.py``). A decimal written with a point may be the
+value before it rounded (``x = 63.33`` after ``3x = 190``).
+
 Two expressions follow when they are equal (the checker's ``values_equal``).
 Two equations follow when they are proportional (``2x = 4`` and ``x = 2``) or,
 in one unknown, when their real solution sets are the same; a step that loses
@@ -17,7 +23,11 @@ unchecked, never as wrong.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
 
 import sympy
 
@@ -27,6 +37,7 @@ from .display import expr_latex
 from .lexer import ParseError
 from .nodes import PM, Items, Rel
 from .shapes import as_realset, to_num
+from ..steps_prose import rounds_to
 
 _WITNESSES = (0, 1, 2, 3, -1, -2, 5)
 """Values tried to show a student where two expressions differ."""
@@ -35,11 +46,16 @@ _WITNESSES = (0, 1, 2, 3, -1, -2, 5)
 @dataclass
 class _Line:
     kind: str
-    """expr | equation | set"""
+    """expr | equation | set | numbers (an '=' chain between numbers: judged by tutor/steps_prose.py)"""
     value: sympy.Expr | None = None
     node: object = None
     broken_link: int | None = None
     """Index of the first '=' of an identity chain that does not hold."""
+    identity: bool = False
+    """An '=' chain whose links all hold (``(x+1)^2 = x^2 + 2x + 1``): right in itself, not a step from the line before."""
+    continues: bool = False
+    """The line starts with '=' (it continues the line before)."""
+    text: str = ""
 
 
 def _value(x: object) -> sympy.Expr:
@@ -50,25 +66,28 @@ def _value(x: object) -> sympy.Expr:
 
 def _read(text: str) -> _Line:
     text = text.strip()
-    if text.startswith("="):
+    continues = text.startswith("=")
+    if continues:
         text = text[1:]
     node = parse_answer(text)
     if isinstance(node, sympy.Expr):
-        return _Line("expr", _value(node))
+        return _Line("expr", _value(node), continues=continues, text=text)
     if isinstance(node, Rel) and set(node.ops) == {"="} and all(isinstance(t, sympy.Expr) for t in node.terms):
         if PM in set().union(*(t.free_symbols for t in node.terms)):
-            return _Line("set", node=node)
+            return _Line("set", node=node, text=text)
         values = [_value(t) for t in node.terms]
+        if not any(v.free_symbols for v in values):
+            return _Line("numbers", values[-1], node, text=text)  # '1 + 1 = 2 = 2': rounding rules apply
         links = [cmp.values_equal(a, b) for a, b in zip(values, values[1:])]
-        if all(links) and values[0].free_symbols:
-            return _Line("expr", values[0], node)
+        if all(links):
+            return _Line("expr", values[-1], node, identity=not continues, continues=continues, text=text)
         if len(values) == 2:
-            return _Line("equation", values[0] - values[1], node)
+            return _Line("equation", values[0] - values[1], node, text=text)
         if links[0]:
-            return _Line("expr", values[0], node, broken_link=links.index(False))
+            return _Line("expr", values[0], node, broken_link=links.index(False), continues=continues, text=text)
         raise ParseError("a chain of equations that are not all equal")
     if isinstance(node, (Rel, Items)):
-        return _Line("set", node=node)
+        return _Line("set", node=node, text=text)
     raise ParseError("not an expression or equation")
 
 
@@ -97,7 +116,7 @@ def _symbols(node: object) -> set[sympy.Symbol]:
 
 def _solution_sets(prev: _Line, cur: _Line) -> tuple[sympy.Set, sympy.Set, sympy.Symbol] | None:
     """Real solution sets of two lines in the same single unknown, or None."""
-    unknowns = _symbols(prev.node) | _symbols(cur.node)
+    unknowns = _symbols_of(prev) | _symbols_of(cur)
     if len(unknowns) != 1:
         return None
     a, b = as_realset(prev.node), as_realset(cur.node)
@@ -142,11 +161,56 @@ def _set_detail(before: sympy.Set, after: sympy.Set, var: sympy.Symbol) -> str:
     return "the two lines do not have the same solutions"
 
 
-def _follows(prev: _Line, cur: _Line) -> dict:
+_DECIMAL = re.compile(r"^\s*(?:[A-Za-z]\s*=\s*)?(-?\d+\.(\d+))\s*$")
+
+
+def _rounded(prev: sympy.Expr | sympy.Set, cur: _Line) -> bool:
+    """``x = 63.33`` after ``3x = 190`` (or ``3.33`` after ``10/3``): the one value rounded or cut to the
+    decimals shown (``steps_prose.rounds_to``; ``x = 63.4`` is neither). Only a decimal written with a
+    point counts as a rounding: ``x = 63`` is compared exactly."""
+    m = _DECIMAL.match(cur.text)
+    if not m:
+        return False
+    if isinstance(prev, sympy.FiniteSet):
+        if len(prev) != 1:
+            return False
+        (prev,) = prev.args
+    if not isinstance(prev, sympy.Expr) or prev.free_symbols:
+        return False
+    if prev.is_Rational:
+        exact = Fraction(int(prev.p), int(prev.q))
+    else:
+        approx = cmp.numeric(prev, 30)
+        if approx is None or approx.imag != 0:
+            return False
+        exact = Fraction(mpmath.nstr(approx.real, 30, min_fixed=-100, max_fixed=100))
+    return rounds_to(exact, Fraction(m.group(1)), len(m.group(2)))
+
+
+_APPROX = re.compile(r"\d*\.\d{2,}")
+"""A decimal with two or more decimals (``0.33x``): perhaps a rounded value."""
+
+
+def _follows(prev: _Line, cur: _Line, lenient: bool = False) -> dict:
+    out = _follows_exactly(prev, cur, lenient)
+    if out["verdict"] in ("wrong", "wrong_inside") and (_APPROX.search(prev.text) or _APPROX.search(cur.text)):
+        if not (out["verdict"] == "wrong" and _DECIMAL.match(cur.text) and not _APPROX.search(prev.text)):
+            # '(x+1)/3 = 0.33x + 0.33': rounded coefficients are not judged; 'x = 63.4' after '3x = 190' is
+            return {"verdict": "unchecked", "detail": "it has rounded decimals"}
+    return out
+
+
+def _follows_exactly(prev: _Line, cur: _Line, lenient: bool = False) -> dict:
     if cur.broken_link is not None:
         return {"verdict": "wrong_inside", "detail": f"the expression after “=” number {cur.broken_link + 1} is not equal to the one before it"}
+    if prev.kind == "numbers" or cur.kind == "numbers":
+        return {"verdict": "unchecked", "detail": "a line of numbers is checked in itself"}
+    if cur.identity:
+        return {"verdict": "holds", "detail": ""}  # right in itself; not a step from the line before
+    if _symbols_of(prev) != _symbols_of(cur):
+        return {"verdict": "unchecked", "detail": "the two lines are not in the same unknowns"}
     if prev.kind == "expr" and cur.kind == "expr":
-        if cmp.values_equal(prev.value, cur.value):
+        if cmp.values_equal(prev.value, cur.value) or _rounded(prev.value, cur):
             return {"verdict": "follows", "detail": ""}
         return {"verdict": "wrong", "detail": "the two expressions are not equal" + _witness(prev.value, cur.value)}
     if prev.kind == "expr" or cur.kind == "expr":
@@ -156,22 +220,50 @@ def _follows(prev: _Line, cur: _Line) -> dict:
     sets = _solution_sets(prev, cur)
     if sets is None:
         return {"verdict": "unchecked", "detail": "I can only compare these equations when they have one unknown"}
-    if _sets_equal(sets[0], sets[1]):
+    if _sets_equal(sets[0], sets[1]) or _rounded(sets[0], cur):
         return {"verdict": "follows", "detail": ""}
+    if lenient and sympy.Complement(sets[1], sets[0]) is sympy.S.EmptySet:
+        # 'x^2 = 4, so x = 2' in prose: the question may rule out x = -2; only a new value is certain
+        return {"verdict": "unchecked", "detail": "it keeps only some of the solutions"}
     return {"verdict": "wrong", "detail": _set_detail(*sets)}
 
 
-def step(prev: str, cur: str) -> dict:
-    """``{"verdict": follows|wrong|wrong_inside|unchecked|unreadable_prev|unreadable, "detail": str}``."""
-    try:
-        before = _read(prev)
-    except ParseError:
-        return {"verdict": "unreadable_prev", "detail": ""}
+def _symbols_of(line: _Line) -> set[sympy.Symbol]:
+    """The unknowns, without the reader's markers (``_sf4`` records a decimal's significant figures)."""
+    found = _symbols(line.node) if line.node is not None else _symbols(line.value) if isinstance(line.value, sympy.Expr) else set()
+    return {v for v in found if not v.name.startswith("_")}
+
+
+def _alone(cur: _Line) -> dict:
+    """A line read without a line before it."""
+    if cur.broken_link is not None:
+        return _follows(cur, cur)
+    if cur.identity:
+        return {"verdict": "holds", "detail": ""}
+    return {"verdict": "read", "detail": ""}
+
+
+def step(prev: str, cur: str, lenient: bool = False) -> dict:
+    """``{"verdict": ..., "detail": str}``; ``prev`` "" reads ``cur`` alone.
+
+    ``lenient`` (equations found in prose, whose conditions are in words): a step that keeps only
+    some of the solutions is not judged; one that brings in a value the line before excludes is.
+
+    Verdicts: follows | wrong | wrong_inside (an '=' chain inside ``cur`` breaks) | holds (an
+    identity, right in itself) | read (read alone, nothing to judge) | unchecked | unreadable_prev |
+    unreadable.
+    """
+    before = None
+    if prev:
+        try:
+            before = _read(prev)
+        except (ParseError, ValueError, TypeError):
+            return {"verdict": "unreadable_prev", "detail": ""}
     try:
         after = _read(cur)
-    except ParseError:
+    except (ParseError, ValueError, TypeError):
         return {"verdict": "unreadable", "detail": ""}
     try:
-        return _follows(before, after)
-    except ParseError:
+        return _alone(after) if before is None else _follows(before, after, bool(lenient))
+    except (ParseError, ValueError, TypeError):
         return {"verdict": "unchecked", "detail": "I could not compare these two lines"}
