@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from dataclasses import dataclass
 
 from storage import MasteryStore, SchoolStore, Store
@@ -173,10 +174,22 @@ class WorkingChecker:
 
     def __init__(self, per_minute: int = PER_MINUTE) -> None:
         self._limit = RateLimiter(per_minute, 60.0)
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
 
     def check(self, token: str | None, text: str) -> WorkingReport:
+        """One check at a time per student (with the pool's priorities, a fair share of the checker)."""
+        key = token or ""
+        with self._lock:
+            if key in self._running:
+                return WorkingReport(False, "Your last check is still running; its result will appear in a moment.", [])
+            self._running.add(key)
         try:
-            _too_fast(self._limit, token or "", "checks of your working")
-        except TooFast as exc:
-            return WorkingReport(False, str(exc), [])
-        return check_working(text)
+            try:
+                _too_fast(self._limit, key, "checks of your working")
+            except TooFast as exc:
+                return WorkingReport(False, str(exc), [])
+            return check_working(text)
+        finally:
+            with self._lock:
+                self._running.discard(key)

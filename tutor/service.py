@@ -197,7 +197,7 @@ class TutorService:
                 reference, hidden = yield from self._hidden_answer(student.id, detail, question, view)
                 turns = [(m.question, m.solution) for m, _ in detail.messages[-HISTORY_TURNS:] if m.solution]
                 messages = guided_messages(mode, turns, question)
-                screen = ScreenedText(reference)
+                screen = ScreenedText(reference, messages)
             else:
                 messages = self._messages(question, detail)
             generation = self._start(student.id, messages)
@@ -408,6 +408,8 @@ class TutorService:
         verdict = check_against(answer, reference)
         if verdict is None:
             return CheckResult(None, "The tutor gave no final answer to this question, so there is nothing to check against. Try asking again.")
+        if verdict.busy:  # the load's fault, not the student's: not an attempt, no flag
+            return CheckResult(None, verdict.feedback)
         self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
         self._raise_flags(message.id, lambda: flags.attempt_flags(
             [(a.status, a.correct) for a in self.school.attempts_for_message(message.id)], answer))

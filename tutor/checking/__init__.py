@@ -18,6 +18,7 @@ MAX_CHARS = 2000
 """Longer input is refused before it reaches a worker."""
 
 _TIMEOUT_FEEDBACK = "Checking this answer took too long. Simplify it (for example, evaluate powers) and try again."
+_BUSY_FEEDBACK = "The checker is busy with other students' work right now; please press Check answer again in a moment."
 _FAILED_FEEDBACK = "Something went wrong while checking this answer; it was not marked."
 
 
@@ -39,6 +40,8 @@ def check_answer(answer: str, reference: str, *, timeout: float = 2.0) -> Verdic
         return refused
     try:
         out = pool.run("check", (answer, reference), timeout)
+    except pool.PoolBusy:
+        return Verdict("timeout", _BUSY_FEEDBACK, busy=True)
     except pool.CheckTimeout:
         return Verdict("timeout", _TIMEOUT_FEEDBACK)
     except Exception:  # a bug in a worker must not reach the caller

@@ -22,6 +22,8 @@ interpreter exit.
 from __future__ import annotations
 
 import atexit
+import heapq
+import itertools
 import json
 import os
 import select
@@ -38,6 +40,17 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 
 class CheckTimeout(Exception):
     """The task ran past its time or its worker died (resource limit)."""
+
+
+class PoolBusy(CheckTimeout):
+    """No worker became free in time: the load's fault, not the input's (never recorded as an attempt)."""
+
+
+LOW_PRIORITY = frozenset({"step"})
+"""Working checks ("Check my working", up to 15 s a request): they wait behind every other
+request and hold at most ``size - 1`` workers, so one student's working can never take the
+worker an answer check needs (issue 11 row 7: 4 parallel 30-line workings once starved
+every other student's answer check)."""
 
 
 class _Worker:
@@ -109,32 +122,45 @@ class WorkerPool:
         self.cond = threading.Condition()
         self.started = False
         self.closed = False
+        self._waiting: list[tuple[int, int]] = []
+        """Heap of (priority, arrival) of requests waiting for a worker; the head goes first."""
+        self._arrivals = itertools.count()
+        self._low_running = 0
 
     def _start(self) -> None:
         self.idle = [_Worker() for _ in range(self.size)]
         self.started = True
 
-    def _acquire(self, deadline: float) -> _Worker:
+    def _acquire(self, deadline: float, low: bool = False) -> _Worker:
         with self.cond:
             if not self.started:
                 self._start()
-            while not self.idle:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.closed:
-                    raise CheckTimeout()
-                self.cond.wait(remaining)
-            ready = [w for w in self.idle if w.ready]
-            worker = ready[0] if ready else self.idle[0]
-            self.idle.remove(worker)
-            return worker
+            me = (1 if low else 0, next(self._arrivals))
+            heapq.heappush(self._waiting, me)
+            try:
+                while not (self.idle and self._waiting[0] == me and (not low or self._low_running < max(1, self.size - 1))):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or self.closed:
+                        raise PoolBusy()
+                    self.cond.wait(remaining)
+                ready = [w for w in self.idle if w.ready]
+                worker = ready[0] if ready else self.idle[0]
+                self.idle.remove(worker)
+                self._low_running += low
+                return worker
+            finally:
+                self._waiting.remove(me)
+                heapq.heapify(self._waiting)
+                self.cond.notify_all()  # the next in line may now be the head
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: _Worker, low: bool = False) -> None:
         with self.cond:
+            self._low_running -= low
             if self.closed:
                 worker.kill()
                 return
             self.idle.append(worker)
-            self.cond.notify()
+            self.cond.notify_all()
 
     def warm_up(self, wait: float = STARTUP_WAIT) -> None:
         deadline = time.monotonic() + wait
@@ -150,16 +176,17 @@ class WorkerPool:
         if not self.started:
             self.warm_up()
         deadline = time.monotonic() + timeout - 0.02
-        worker = self._acquire(deadline)
+        low = name in LOW_PRIORITY
+        worker = self._acquire(deadline, low)
         if not worker.wait_ready(deadline):
-            self._release(worker)
-            raise CheckTimeout()
+            self._release(worker, low)
+            raise PoolBusy()  # still starting (or restarting after a kill): not the input's fault
         reply = worker.call({"fn": name, "args": list(args), "cpu": timeout + 1}, deadline)
         if reply is None:
             worker.kill()
-            self._release(_Worker())
+            self._release(_Worker(), low)
             raise CheckTimeout()
-        self._release(worker)
+        self._release(worker, low)
         if "ok" in reply:
             return reply["ok"]
         if reply.get("error") in ("memory", "recursion"):

@@ -15,6 +15,8 @@ class Verdict:
     """One or two plain sentences (may contain ``$…$`` LaTeX, never HTML)."""
     answer_latex: str | None = None
     """How the answer was understood, as LaTeX ("You entered: …"); None if unread."""
+    busy: bool = False
+    """The check did not run: every checker worker was busy (load, not the answer). Not an attempt."""
 
     @property
     def correct(self) -> bool:
