@@ -17,7 +17,11 @@ from ui.uploads import refuse_uploads
 
 
 def browser_secret(data_dir: Path) -> str:
-    """The key that encrypts the student's identity in localStorage.
+    """The key Gradio's ``BrowserState`` uses for the student's identity in localStorage.
+
+    Hazard: Gradio encrypts in the browser, so the page is given this key (``/config``); it
+    protects nothing against someone who can read that browser's storage. The identity's
+    protection is the token's 192 random bits (README, "Security model").
 
     Stable across restarts (kept in the data folder): a new key would orphan every
     student's history at the next start.
