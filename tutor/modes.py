@@ -5,6 +5,9 @@ it. ``ScreenedText`` releases text only up to the last complete sentence that
 ``screen_hint`` has passed against the (hidden) final answer; on a leak it cuts before the
 leaking sentence and the generation is stopped. The screen compares with sympy in the
 checker's worker pool, so "4", "four", "x equals 4" and "\\boxed{4}" are all caught.
+The screen is given the dialogue so far (the question, the student's turns, earlier
+hints; never the system prompt or the privately worked solution), so a number the
+dialogue already wrote is not taken for a leak when a hint merely restates it.
 """
 
 from __future__ import annotations
@@ -38,11 +41,25 @@ def guided_messages(mode: str, turns: list[tuple[str, str]], latest: str) -> lis
     return conversation(PROMPTS[mode], turns, latest)
 
 
-class ScreenedText:
-    """Releases a guided reply sentence by sentence, each prefix screened for the answer."""
+def dialogue(messages: list[Message]) -> str:
+    """The dialogue so far as ``Student: …`` / ``Tutor: …`` lines; system messages are left out."""
+    names = {"user": "Student", "assistant": "Tutor"}
+    return "\n".join(
+        f"{names[m['role']]}: {m['content']}"
+        for m in messages
+        if m.get("role") in names and isinstance(m.get("content"), str)
+    )
 
-    def __init__(self, final_answer: str | None):
+
+class ScreenedText:
+    """Releases a guided reply sentence by sentence, each prefix screened for the answer.
+
+    ``context``: the dialogue so far, as text or as the messages sent to the model.
+    """
+
+    def __init__(self, final_answer: str | None, context: str | list[Message] = ""):
         self.final_answer = final_answer
+        self.context = context if isinstance(context, str) else dialogue(context)
         self.visible = ""
         self.leaked = False
         self._passed = 0
@@ -57,7 +74,7 @@ class ScreenedText:
             return self.visible
         candidate = text[:upto]
         if self.final_answer:
-            screened = screen_hint(candidate, self.final_answer)
+            screened = screen_hint(candidate, self.final_answer, context=self.context)
             if screened.leaked:
                 self.leaked = True
                 self.visible = screened.text.rstrip()
