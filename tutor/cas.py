@@ -11,6 +11,17 @@ Declining is always preferred to guessing: a question is only settled when
 its whole wording matches a known phrasing, the maths part contains no words
 (MAX_WORD letters or more that are not maths names), and the worker can read
 its own printed answer back. Word problems, proofs and anything else get None.
+
+Textbook questions (measured on college_math, ``bench/external/crosscheck.py``): the
+common instructions ("Solve the equation analytically:", "Find the derivative of the
+function:", "Find the product:", "Solve the following systems of equation:" with one
+``$…$`` per equation) are rewritten to the reader's words by ``_instruction``. Rules
+taken where a book and the checker's answer grammar disagree (``_prepare`` and
+``solve._parse``): degrees are exact radians and only a numeric value is settled;
+``4\frac{1}{2}`` is 9/2; ``\mathrm{x}`` and a letter after a number are variables,
+never units; a bare ``\log`` (base 10 in most such books) is declined; radicals of
+variables are simplified with the variables positive and odd roots real; "find x if
+<system>" answers x alone.
 ``cross_check`` makes two or three pool calls (compute, compare, and for
 expand/factor a check of the written form), each within ``timeout``; each sympy
 call inside gets 40 % of it, so an equation's two solves fit in one call.
@@ -31,7 +42,7 @@ MAX_WORD = 3
 _MATH_WORDS = {
     "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "asin", "acos",
     "atan", "sinh", "cosh", "tanh", "ln", "log", "exp", "sqrt", "cbrt", "abs", "pi", "oo",
-    "inf", "infty", "infinity", "or", "and", "e",
+    "inf", "infty", "infinity", "or", "and", "e", "i", "sec", "csc", "cot",
 }
 _STOPWORDS = {
     "of", "is", "to", "at", "as", "if", "on", "by", "an", "be", "we", "it", "so", "do", "my",
@@ -52,6 +63,9 @@ class CasResult:
     """Other answers that also count (complex roots when there is no real one)."""
     var: str = "x"
     """The variable of an indefinite integral (antiderivatives are compared through it)."""
+    positive: bool = False
+    """The variables are taken positive (a textbook's radicals of variables): an answer equal
+    to ``answer_text`` for all positive values counts (``16a²|b|√2`` for ``16a²b√2``)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,7 @@ _TAIL = re.compile(
     r"(?:\s*(?:please|step by step|for me|algebraically|exactly|"
     r"by (?:factoring|factorising|factorizing|substitution|elimination|completing the square|hand)|"
     r"using (?:the )?(?:quadratic formula|substitution|elimination|l'h[oô]pital'?s? rule|the chain rule|"
-    r"the product rule|the quotient rule)|over the reals|in the reals)\s*[.,!?]*)+$",
+    r"the product rule|the quotient rule)|over the reals|in the reals|if (?:a|the) limit does not exist,? explain why)\s*[.,!?]*)+$",
     re.I,
 )
 _VAR = r"(?P<var>[a-zA-Z])"
@@ -85,8 +99,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         r"(?:(?:find|evaluate|compute|calculate|determine|what is|what's)\s+)?(?:the\s+)?(?:limit|lim)\s+(?:of\s+)?"
         r"(?P<math>.+?),?\s+as\s+" + _VAR + r"\s*" + _ARROW + r"\s*(?P<point>.+)", re.I)),
     ("limit", re.compile(
-        r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?\\?lim(?:it)?_\{?\s*" + _VAR + r"\s*" + _ARROW
-        + r"\s*(?P<point>[^{}]+?)\s*\}?\s+(?P<math>.+)", re.I)),
+        r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?\\?lim(?:it)?\s*_\s*\{\s*" + _VAR + r"\s*" + _ARROW
+        + r"\s*(?P<point>[^{}]+?)\s*\}\s*(?P<math>.+)", re.I)),
+    ("limit", re.compile(
+        r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?\\?lim(?:it)?\s*_\s*" + _VAR + r"\s*" + _ARROW
+        + r"\s*(?P<point>[^{}\s]+)\s+(?P<math>.+)", re.I)),
     ("limit", re.compile(
         r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?(?:lim|limit)\s*_?\s*\(?\s*" + _VAR + r"\s*" + _ARROW
         + r"\s*(?P<point>[-+]?\s*(?:\d+(?:\.\d+)?|oo|inf|infinity|∞|pi|π)(?:\s*\^?\s*[+-])?)\s*\)?\s+(?P<math>.+)", re.I)),
@@ -107,6 +124,16 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         r"(?P<math>(?:y|f\s*\(\s*x\s*\))\s*=.+)", re.I)),
     ("derivative", re.compile(r"(?:find\s+|what\s+is\s+|compute\s+|calculate\s+)?(?:d\s*/\s*d" + _VAR + r"|\\frac\s*\{\s*d\s*\}\s*\{\s*d" + _VAR.replace("var", "var2")
                               + r"\s*\})\s*(?:of\s+)?(?P<math>.+)", re.I)),
+    ("substitute", re.compile(
+        r"(?:evaluate|simplify|find\s+the\s+value\s+of|compute|calculate)(?:\s+the\s+expression)?(?:\s+using\s+the\s+given\s+values)?"
+        r"\s*:?\s*(?P<math>[^;]+?)\s*(?:;|,?\s+(?:when|if|for|where|at))\s*(?P<values>[a-zA-Z]\s*=[-+\d\s.,/a-zA-Z=]+)", re.I)),
+    ("quadratic_from_roots", re.compile(
+        r"(?:find|write|give)\s+a\s+quadratic\s+equation\s+(?:with|whose|that\s+has)\s+(?:the\s+)?(?:solutions|roots|zeros)"
+        r"(?:\s+are)?\s*:?\s*(?P<math>.+)", re.I)),
+    ("turn", re.compile(r"solve on one turn:\s*(?P<math>.+)", re.I)),
+    ("product", re.compile(r"product:\s*(?P<math>.+)", re.I)),
+    ("divide", re.compile(r"divide:\s*(?P<math>.+)", re.I)),
+    ("solve", re.compile(r"solve\s+(?:the\s+)?(?:equation|formula|literal\s+equation)\s+(?P<math>.+?)\s*,?\s+for\s+" + _VAR, re.I)),
     ("system", re.compile(r"solve\s+(?:the\s+)?(?:following\s+)?(?:linear\s+)?system(?:\s+of\s+(?:linear\s+)?equations)?\s*:?\s*(?P<math>.+)", re.I)),
     ("system", re.compile(r"solve\s+simultaneously\s*:?\s*(?P<math>.+)", re.I)),
     ("system", re.compile(
@@ -146,10 +173,138 @@ _POWER_WORDS_MAP = {"squared": "^2", "cubed": "^3", "factorial": "!", "square ro
 _POWER_WORDS = re.compile(r"(?:(?<=[\d)])\s*\b(squared|cubed|factorial)\b|(?:\bthe\s+)?\b(square root of|cube root of)\s*)", re.I)
 
 
+_REFUSE = re.compile(r"arcsec|arccsc|arccot|\\operatorname|\\mathbf|\\vec|\\overline|\\begin|\\binom|\\choose|\\sum|\\prod|\\pmod", re.I)
+"""Notations the checker's parser misreads or that a single sympy call cannot settle."""
+_BARE_LOG = re.compile(r"\\log(?![A-Za-z]|\s*_)")
+"""``\\log x`` with no base: natural to the checker (and to the practice generator's plain
+``log(x)``, which keeps that meaning), but base 10 in most precalculus books: declined."""
+_MATHRM = re.compile(r"\\(?:mathrm|mathit|text|textit)\s*\{\s*([A-Za-z]{1,3})\s*\}")
+_JOIN = re.compile(r"\$\s*(,|;|\band\b)?\s*\$")
+_MIXED = re.compile(r"(?<![\d.^_{}\\A-Za-z)])(\d+)\s*\\[dt]?frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}")
+_DEGREE_MARK = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\\circ")
+_DEGREES = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)")
+
+
+_ALIGNED = re.compile(
+    r"(?:\\left\s*\\\{\s*)?\\begin\{(aligned|array|cases)\}(?:\{[lcr|]*\})?(?P<body>[^$]*?)\\end\{\1\}(?:\s*\\right\s*\.)?")
+"""``\\left\\{\\begin{aligned} x+y &=3 \\\\ x-y &= 1\\end{aligned}\\right.``: a system, one row an equation."""
+
+
+def _aligned(m: re.Match) -> str:
+    if m.group(1) != "aligned":
+        return m.group(0)  # array / cases may be a piecewise function: left for _REFUSE
+    rows = [row.replace("&", " ").strip() for row in re.split(r"\\\\", m.group("body"))]
+    return ", ".join(row for row in rows if row)
+
+
+def _mixed(m: re.Match) -> str:
+    whole, num, den = m.group(1), int(m.group(2)), int(m.group(3))
+    if not 0 < num < den:
+        return m.group(0)  # "2\\frac{3}{2}" is no mixed number: left to the parser (a product)
+    return f"({whole}+{num}/{den})"
+
+
+def _prepare(question: str) -> tuple[str, bool] | None:
+    """Question-side notation the checker's answer parser does not read as a question means.
+
+    * ``\\mathrm{x}`` (and ``\\text{y}``) is the letter x, not a unit to drop.
+    * ``$A$ $B$`` / ``$A$, and $B$``: separate maths segments are one list (a system).
+    * ``4\\frac{1}{2}`` is the mixed number 9/2 (only a proper fraction after an integer).
+    * ``100^\\circ``, ``100°``: degrees become ``(100*pi/180)``, exactly; the second value
+      says degrees were seen (only a numeric evaluation may then be settled, and only when
+      no trig function is left unevaluated). A degree mark on anything but a number: None.
+    """
+    question = _ALIGNED.sub(_aligned, question)
+    if _REFUSE.search(question) or _BARE_LOG.search(question):
+        return None
+    text = _MATHRM.sub(r" \1 ", question)
+    text = _JOIN.sub(lambda m: {"and": " and ", ";": "; "}.get((m.group(1) or "").strip(), ", "), text)
+    text = _MIXED.sub(_mixed, text)
+    degrees = bool(_DEGREE_MARK.search(text))
+    if degrees:
+        text = _DEGREES.sub(r"(\1*pi/180)", text)
+        if _DEGREE_MARK.search(text):
+            return None
+    return text, degrees
+
+
+_VERB_SOLVE = re.compile(
+    r"^solve\s+(?:each\s+|the\s+)?(?:following\s+)?(?:(?:rational|absolute\s+value|compound|polynomial|quadratic|radical|"
+    r"exponential|logarithmic|linear|given)\s+)?(?:equation|inequality|proportion)s?(?:\s+or\s+inequality)?"
+    r"(?:\s+(?:analytically|algebraically|by\s+(?:completing\s+the\s+square|factoring|factorising|factorizing)"
+    r"|using\s+the\s+quadratic\s+formula))?(?:\s+for\s+(?P<v>[a-zA-Z]))?"
+    r"(?:\s*[.,]?\s*(?:and\s+)?(?:express|give|write)\s+(?:the\s+|your\s+)?(?:exact\s+)?(?:answer|solution)?\s*(?:set\s+)?"
+    r"(?:using|in)?\s*(?:the\s+)?interval\s+notation)?\s*[:.]\s*",
+    re.I,
+)
+_VERB_SYSTEM = re.compile(
+    r"^(?:solve|find\s+the\s+solution\s+(?:to|of))\s+(?:the\s+)?(?:following\s+)?(?:linear\s+)?systems?(?:\s+of\s+(?:linear\s+)?equations?)?"
+    r"(?:\s+by\s+(?:elimination|substitution))?\s*[:,.]\s*",
+    re.I,
+)
+_SIMPLIFY_WORDS = (
+    r"(?:the|given|following|expressions?|rational|radicals?|fractions?|and|simplify|write|express|leave|your|answer|as|an|"
+    r"improper|fraction|with|positive|exponents?|expontents?|in|lowest|terms|like|should|contain|only|completely|fully|"
+    r"power|of|i|or|subtract|add|combine|reduce|if|possible|result|numbers?|simplest|form|scientific|notation)"
+)
+_VERB_SIMPLIFY = re.compile(
+    r"^(?:simplify|divide|find\s+(?:the\s+)?quotient|reduce|combine|add\s+or\s+subtract)(?:[\s.,]+" + _SIMPLIFY_WORDS
+    + r"\b)*\s*[:.]\s*",
+    re.I,
+)
+_VERB_DIVIDE = re.compile(r"^(?:divide|find\s+(?:the\s+)?quotient)\s*:\s*", re.I)
+_REWRITES: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"^convert\s+(?:the\s+)?(?:angle\s+)?(?:from\s+degrees?(?:\s+measure)?\s+)?(?:in)?to\s+radians?(?:\s+measure)?"
+                r"(?:\s*,?\s*giving\s+the\s+exact\s+value(?:\s+in\s+terms\s+of\s+(?:π|\\pi|pi))?)?\s*:\s*", re.I), "evaluate "),
+    (re.compile(r"^(?:find|compute|calculate|determine)\s+the\s+(?:first\s+)?derivative\s+of\s+the\s+(?:given\s+)?function\s*:?\s*", re.I),
+     "derivative of "),
+    (re.compile(r"^(?:find|compute|determine)\s+the\s+(?:general\s+)?(?:antiderivative|indefinite\s+integral)"
+                r"(?:\s+of\s+the\s+(?:given\s+)?function)?\s*:\s*", re.I), "antiderivative of "),
+    (re.compile(r"^(?:evaluate|compute|find|calculate)\s+the\s+(?:following\s+)?(?:definite\s+|indefinite\s+)?integrals?\s*:\s*", re.I),
+     "integrate "),
+    (re.compile(r"^(?:compute|evaluate|find|calculate)\s+the\s+(?:following\s+)?limit\s*(?::|of)\s*(?=\\?lim)", re.I), ""),
+    (re.compile(r"^(?:find|determine)\s+(?:all\s+)?(?:the\s+)?real\s+(?:solutions|roots|zeros)\s+(?:of|to)\s+(?:the\s+)?"
+                r"(?:polynomial\s+|given\s+)?(?:equation\s*)?:?\s*", re.I), "solve: "),
+    (re.compile(r"^(?:evaluate|compute|calculate|find\s+the\s+value\s+of)\s+(?:the\s+)?(?:following\s+)?(?:numerical\s+)?"
+                r"(?:expression)?\s*:\s*", re.I), "evaluate "),
+    (re.compile(r"^(?:find\s+(?:the\s+)?product|multiply|find\s+the\s+square|square)\s*:\s*", re.I), "product: "),
+]
+
+
+_VERB_TURN = re.compile(
+    r"^solve\s+(?:the\s+)?equation\s*,?\s*giving\s+(?:the\s+)?exact\s+solutions\s+(?:which|that)\s+lie\s+in\s*"
+    r"\[\s*0\s*,\s*2\s*(?:\\pi|π|pi)\s*\)\s*:\s*", re.I)
+
+
+def _instruction(text: str) -> str:
+    """The common textbook instructions ("Solve the equation analytically:") in the reader's words."""
+    m = _VERB_TURN.match(text)
+    if m:
+        return "solve on one turn: " + text[m.end():]
+    m = _VERB_SYSTEM.match(text)
+    if m:
+        return "solve the system: " + text[m.end():]
+    m = _VERB_SOLVE.match(text)
+    if m:
+        return (f"solve for {m.group('v')}: " if m.group("v") else "solve: ") + text[m.end():]
+    m = _VERB_DIVIDE.match(text)
+    if m:
+        return "divide: " + text[m.end():]
+    m = _VERB_SIMPLIFY.match(text)
+    if m:
+        return "simplify: " + text[m.end():]
+    for pattern, replacement in _REWRITES:
+        m = pattern.match(text)
+        if m:
+            return replacement + text[m.end():]
+    return text
+
+
 def _clean(question: str) -> str:
     text = _DELIMS.sub(" ", question)
     text = re.sub(r"\s+", " ", text).strip()
     text = _POLITE.sub("", text)
+    text = _instruction(text)
     text = _TAIL.sub("", _trim(text)).strip()
     return _trim(text).rstrip(",:;")
 
@@ -223,7 +378,25 @@ def parse_question(question: str) -> dict | None:
     """The task a question asks (kind and maths as text), or None when not recognised."""
     if not isinstance(question, str) or len(question) > MAX_QUESTION_CHARS:
         return None
+    prepared = _prepare(question)
+    if prepared is None:
+        return None
+    question, degrees = prepared
     text = _clean(question)
+    task = _task(text)
+    if task is None:
+        return None
+    if degrees:
+        if task["kind"] not in ("arithmetic", "simplify", "product", "divide"):
+            return None  # an angle in degrees to solve for, or a unit on the answer: not settled
+        task["degrees"] = True
+    if task["kind"] == "solve":
+        task["expr_ok"] = bool(re.match(r"solve\s*:", text, re.I))  # textbooks' "Solve: <expression>" means simplify
+        task["real_only"] = bool(re.search(r"\breal\b|\\mathbb\s*\{?\s*R|ℝ", question, re.I))
+    return task
+
+
+def _task(text: str) -> dict | None:
     for kind, pattern in _PATTERNS:
         m = pattern.fullmatch(text)
         if not m:
@@ -235,11 +408,22 @@ def parse_question(question: str) -> dict | None:
             task = _integral_task(groups["math"].strip())
         elif kind == "derivative":
             task = {
-                "kind": "derivative", "math": _FUNC_LABEL.sub("", groups["math"]),
+                "kind": "derivative", "math": _FUNC_LABEL.sub("", _FUNC_LABEL.sub("", groups["math"], count=1), count=1),
                 "var": groups.get("var") or groups.get("var2"), "order": _ORDERS.get((groups.get("order") or "first").lower(), 1),
             }
         elif kind in ("solve", "system"):
             task = {"kind": "solve", "math": groups["math"], "var": groups.get("var")}
+        elif kind == "substitute":
+            values = re.sub(r"\s+and\s+", ", ", groups["values"])
+            task = {"kind": "substitute", "math": groups["math"], "values": values}
+            if not _mathy(values):
+                return None
+        elif kind == "quadratic_from_roots":
+            task = {"kind": kind, "math": groups["math"]}
+        elif kind == "turn":
+            task = {"kind": "solve", "math": groups["math"], "var": None, "on_turn": True}
+        elif kind in ("product", "divide"):
+            task = {"kind": kind, "math": groups["math"]}
         elif kind == "fraction_of":
             task = {"kind": "arithmetic", "math": f"({groups['frac']}) * {groups['math']}"}
         elif kind == "percent":
@@ -275,7 +459,8 @@ def cas_answer(question: str, timeout: float = 2.0) -> CasResult | None:
         return None
     if not out:
         return None
-    return CasResult(out["kind"], out["answer_latex"], out["answer_text"], tuple(out["alternatives"]), out["var"] or "x")
+    return CasResult(out["kind"], out["answer_latex"], out["answer_text"], tuple(out["alternatives"]), out["var"] or "x",
+                     bool(out.get("positive")))
 
 
 def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:
@@ -299,6 +484,11 @@ def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:
         if verdict.correct:
             return True
         statuses.append(verdict.status)
+    if result.positive and "incorrect" in statuses:
+        try:
+            return pool.run("positive_equal", (answer, result.answer_text), timeout)
+        except Exception:
+            return None
     return False if "incorrect" in statuses else None
 
 

@@ -20,7 +20,7 @@ MEMORY_LIMIT = 2 << 30
 """Bytes of address space (python + sympy + mpmath use ~250 MB)."""
 _FUNCTIONS = {
     "check": "checker", "preview": "checker",
-    "cas": "solve", "antiderivative_equal": "solve", "in_form": "solve",
+    "cas": "solve", "antiderivative_equal": "solve", "in_form": "solve", "positive_equal": "solve",
     "leaks": "leak_check", "step": "steps_check",
 }
 """Request name -> module of ``tutor.checking`` that defines it."""
