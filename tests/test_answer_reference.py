@@ -56,3 +56,12 @@ def test_a_follow_up_is_not_cross_checked(store):
     follow = list(svc.ask(TOKEN, QUESTION, session_id))[-1]  # same text, but a follow-up turn
     result = svc.check(TOKEN, follow.message_id, "3")
     assert result.message == "Correct."  # checked against the tutor's answer of that turn
+
+
+def test_an_antiderivative_is_checked_up_to_a_constant_and_a_form_as_a_form(store):
+    svc, message_id = ask(store, ["Use the power rule."], "Integrate 2x")
+    assert svc.check(TOKEN, message_id, "x^2 + 5").verdict.correct
+    assert not svc.check(TOKEN, message_id, "2x^2").verdict.correct
+    svc2, expand_id = ask(store, ["Multiply it out."], "Expand (x+1)^2")
+    assert svc2.check(TOKEN, expand_id, "x^2 + 2x + 1").verdict.correct
+    assert not svc2.check(TOKEN, expand_id, "(x+1)^2").verdict.correct  # equal, but not expanded

@@ -22,8 +22,6 @@ from tutor.checking import Verdict, check_answer
 
 CAS_ONLY_NOTE = "The tutor gave no final answer, so this was checked against the computer-algebra answer."
 CAS_DIFFERS_NOTE = "This was checked against the computer-algebra answer, which differs from the tutor's."
-_KINDS_NEEDING_AGREES = ("integral_indefinite", "expand", "factor")
-"""Kinds whose comparison is not plain equality (an antiderivative up to a constant; a form)."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +62,10 @@ def check_against(answer: str, reference: Reference, timeout: float = 2.0) -> Ve
             return None
         return check_answer(answer=answer, reference=reference.final_answer, timeout=timeout)
     result = reference.cas
-    verdicts = [check_answer(answer=answer, reference=text, timeout=timeout) for text in (result.answer_text, *result.alternatives)]
-    if result.kind in _KINDS_NEEDING_AGREES:
-        same = agrees(answer, result, timeout)
-        if same is True:
-            return Verdict("correct", "Correct.", verdicts[0].answer_latex)
-        if same is False and verdicts[0].status != "unparseable":
-            return Verdict("incorrect", "Not quite; check your working.", verdicts[0].answer_latex)
-        return verdicts[0] if not verdicts[0].correct else Verdict("unparseable", "This answer could not be compared.")
-    return next((v for v in verdicts if v.correct), verdicts[0])
+    verdict = check_answer(answer=answer, reference=result.answer_text, timeout=timeout)
+    same = agrees(answer, result, timeout)  # integrals up to a constant, forms, alternatives, positive variables
+    if same is True:
+        return verdict if verdict.correct else Verdict("correct", "Correct.", verdict.answer_latex)
+    if same is False:
+        return verdict if verdict.status == "incorrect" else Verdict("incorrect", "Not quite; check your working.", verdict.answer_latex)
+    return verdict if not verdict.correct else Verdict("unparseable", "This answer could not be compared with the computer-algebra answer.")
