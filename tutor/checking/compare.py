@@ -98,14 +98,20 @@ def _constants_equal(a: sympy.Expr, b: sympy.Expr) -> bool:
     return va is not None and vb is not None and close(va, vb, mpmath.mpf(10) ** -380)
 
 
-def sample_points(free: list[sympy.Symbol], n: int, negative: bool = False) -> list[dict]:
-    """Deterministic random points: positive in (0.6, 2.9), or negative in (-2.9, -0.6)."""
+def sample_points(free: list[sympy.Symbol], n: int, negative: bool = False, mixed: bool = False) -> list[dict]:
+    """Deterministic random points: positive in (0.6, 2.9), or negative in (-2.9, -0.6);
+    ``mixed``: signs alternate between the variables (and between points), so that
+    ``|x|·|y|`` is not ``x·y`` and ``|x| = |y|`` is not ``x = y``."""
     rng = random.Random(20240 + len(free))
     sign = -1 if negative else 1
-    return [
-        {s: sympy.Rational(sign * rng.randint(600, 2900), 1000) + sympy.Rational(rng.randint(1, 997), 10**6) for s in free}
-        for _ in range(n)
-    ]
+    out = []
+    for k in range(n):
+        point = {}
+        for j, s in enumerate(free):
+            sg = (-1) ** (j + k) if mixed else sign
+            point[s] = sympy.Rational(sg * rng.randint(600, 2900), 1000) + sympy.Rational(sg * rng.randint(1, 997), 10**6)
+        out.append(point)
+    return out
 
 
 def _functions_equal(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol]) -> bool:
@@ -121,7 +127,8 @@ def _functions_equal(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol]) -> 
         agree += 1
     if agree < 3:
         return False
-    for point in sample_points(free, 3, negative=True):
+    extra = sample_points(free, 3, negative=True) + (sample_points(free, 2, mixed=True) if len(free) > 1 else [])
+    for point in extra:
         va, vb = numeric(a, 30, point), numeric(b, 30, point)
         if va is not None and vb is not None and va.imag == 0 and vb.imag == 0:
             if not close(va, vb, 1e-20, 1e-25):
@@ -145,8 +152,13 @@ def rounds_to(exact: sympy.Expr, decimal: sympy.Expr, sigfigs: int, min_sigfigs:
         return abs(v.real - d) <= ulp / 2 * (1 + mpmath.mpf(10) ** -9)
 
 
-def proportional(fa: sympy.Expr, fb: sympy.Expr) -> bool:
-    """fa = c·fb for a nonzero constant c (equivalent equations fa = 0, fb = 0)."""
+def proportional(fa: sympy.Expr, fb: sympy.Expr, positive: bool = False) -> bool:
+    """fa = c·fb for a nonzero constant c (equivalent equations fa = 0, fb = 0); c > 0
+    with ``positive`` (equivalent inequalities fa > 0, fb > 0).
+
+    Checked at positive points, then at negative and mixed-sign points where both
+    sides are real: ``|x| - |y|`` is not proportional to ``x - y``.
+    """
     free = sorted(fa.free_symbols | fb.free_symbols, key=lambda s: s.name)
     if not free:
         return False
@@ -157,9 +169,12 @@ def proportional(fa: sympy.Expr, fb: sympy.Expr) -> bool:
         pass
     ratio = None
     used = 0
-    for point in sample_points(free, RANDOM_POINTS + 2):
+    extra = sample_points(free, 3, negative=True) + sample_points(free, 3, mixed=True)
+    for k, point in enumerate(sample_points(free, RANDOM_POINTS + 2) + extra):
         va, vb = numeric(fa, 30, point), numeric(fb, 30, point)
         if va is None or vb is None or abs(vb) < 1e-20:
+            continue
+        if k >= RANDOM_POINTS + 2 and (va.imag != 0 or vb.imag != 0):
             continue
         r = va / vb
         if abs(r) < 1e-20:
@@ -169,7 +184,14 @@ def proportional(fa: sympy.Expr, fb: sympy.Expr) -> bool:
         elif not close(r, ratio, 1e-15):
             return False
         used += 1
+    if positive and ratio is not None and not (abs(ratio.imag) < 1e-20 and ratio.real > 0):
+        return False
     return used >= 3
+
+
+def positive_multiple(fa: sympy.Expr, fb: sympy.Expr) -> bool:
+    """fa = c·fb with a constant c > 0: ``fa > 0`` and ``fb > 0`` are the same condition."""
+    return proportional(fa, fb, positive=True)
 
 
 def magnitude_note(a: sympy.Expr, b: sympy.Expr) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy
 
-from .nodes import DEG, PCT, PM, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp
+from .nodes import DEG, PCT, PM, RATIO, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp
 
 MAX_LATEX = 600
 
@@ -64,6 +64,8 @@ def _tex(x: sympy.Basic, outer: int) -> str:
         if x == DEG:
             return r"^{\circ}"
         return _wrap(sympy.latex(x), _level(x), outer)
+    if isinstance(x, RATIO):
+        return _wrap(f"{_tex(x.args[0], _ADD)} : {_tex(x.args[1], _ADD)}", _ADD, outer)
     if isinstance(x, sympy.Add):
         out = _tex(x.args[0], 0)
         for t in x.args[1:]:

@@ -22,7 +22,9 @@ def parse_latex(text: str) -> sympy.Expr:
         result = latex2sympy(text)
     except Exception as exc:  # the ANTLR parser raises bare Exception
         raise ParseError("the LaTeX could not be read") from exc
-    if not isinstance(result, sympy.Expr) or result.atoms(sympy.Symbol) & _forbidden(result):
+    if not isinstance(result, sympy.Expr) or isinstance(result, sympy.MatrixExpr) or result.has(sympy.MatrixBase):
+        raise ParseError("the LaTeX could not be read")  # a matrix expression: evalf recursed for ever
+    if result.atoms(sympy.Symbol) & _forbidden(result):
         raise ParseError("the LaTeX could not be read")
     floats = result.atoms(sympy.Float)
     if floats:

@@ -43,7 +43,9 @@ class Token:
 FUNCTIONS = {
     "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan",
     "asin", "acos", "atan", "sinh", "cosh", "tanh", "ln", "log", "exp", "sqrt",
-    "cbrt", "abs", "floor", "ceil", "factorial",
+    "cbrt", "abs", "floor", "ceil", "factorial", "cosec", "asinh", "acosh", "atanh",
+    "arcsinh", "arccosh", "arctanh", "arsinh", "arcosh", "artanh", "sech", "csch", "coth",
+    "arccot", "acot", "arcsec", "asec", "arccsc", "acsc",
 }
 CONSTANT_WORDS = {"pi": "pi", "oo": "oo", "inf": "oo", "infty": "oo", "infinity": "oo"}
 GREEK = {
@@ -60,15 +62,19 @@ UNIT_WORDS = {
     "day", "days", "week", "weeks", "year", "years", "ml", "mL", "l", "L", "liter",
     "liters", "litre", "litres", "gal", "gallons", "units", "unit", "sq", "square",
     "cubic", "deg", "degree", "degrees", "rad", "rads", "radian", "radians", "dollars",
-    "dollar", "cents", "cent", "mph", "kph", "km/h", "percent", "people", "students",
+    "dollar", "cents", "cent", "mph", "kph", "km/h", "people", "students",
     "cm2", "m2", "cm3", "m3", "N", "J", "W", "V", "Hz", "kmh", "pts", "points",
 }
+SINGLE_LETTER_UNITS = {u for u in UNIT_WORDS if len(u) == 1}
+"""``m``, ``g``, ``s``, ``h``…: read as a unit only after a number, with a space, ending
+the item, and never when the reference uses that letter (``keep``); otherwise a variable."""
+_PERCENT_WORD = re.compile(r"(?:percent(?:age)?|pct)(?![A-Za-z])")
 KEYWORDS = {"or": "or", "and": "and", "U": "union", "in": "in"}
 
 # LaTeX commands: name -> (kind, value)
 _LATEX = {
     **{f: ("FUNC", f) for f in FUNCTIONS if f not in {"sqrt", "cbrt", "abs", "ceil", "factorial"}},
-    "arcsec": ("FUNC", "sec"), "operatorname": ("TEXTFUNC", "operatorname"),
+    "operatorname": ("TEXTFUNC", "operatorname"),
     "frac": ("FRAC", None), "dfrac": ("FRAC", None), "tfrac": ("FRAC", None),
     "cfrac": ("FRAC", None), "sqrt": ("SQRT", None),
     "binom": ("BINOM", None), "dbinom": ("BINOM", None), "tbinom": ("BINOM", None),
@@ -128,7 +134,7 @@ _NUMBER = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z]+")
 _REL = re.compile(r"<=|>=|=<|=>|!=|<>|==|<|>|=")
-_OPS = "+-*/^!%°±∓,;()[]{}|_&'"
+_OPS = "+-*/^!%°±∓,;()[]{}|_&':"
 
 
 def normalise_unicode(text: str) -> str:
@@ -215,10 +221,19 @@ _UNIT_PHRASE = re.compile(_UNIT_WORD + _UNIT_POWER + r"(?:(?:\s*/\s*|\s+|\s*[*·
 """``cm``, ``m^2``, ``sq units``, ``m/s``, ``km/h``: ignored after a value at the end of an item."""
 
 _ENDERS = re.compile(r"\s*(?:$|[,;)\]}]|\\[})\]]|\\right|\\quad|\\text\{\s*(?:or|and)|or\b|and\b|\^|\\\\|&|\$)")
+_LETTER_ENDERS = re.compile(r"\s*(?:$|[,;)\]}]|\\[})\]]|\\right|\\quad|\\text\{\s*(?:or|and)|or\b|and\b|\\\\|&|\$)")
+"""As _ENDERS, but a single-letter unit is never followed by ``^`` (``64 m^{12} n^{12}``)."""
+_FRAC_DIGITS = re.compile(r"\\[dt]?frac\s*(?:\{\s*(\d{1,6})\s*\}|(\d))\s*(?:\{\s*(\d{1,6})\s*\}|(\d))")
+_MAXIMA_CONST = re.compile(r"%(pi|e|i)(?![A-Za-z])")
+_BASE = re.compile(r"_\s*(?:\{\s*(\d{1,2})\s*\}|(\d{1,2}))")
 
 
-def tokenize(text: str) -> list[Token]:
-    """Token list for ``text`` (already unicode-normalised), ending with an END token."""
+def tokenize(text: str, keep: frozenset[str] = frozenset()) -> list[Token]:
+    """Token list for ``text`` (already unicode-normalised), ending with an END token.
+
+    ``keep``: letters that are variables here (they occur in the reference), so never
+    a single-letter unit.
+    """
     out: list[Token] = []
     depth = 0
     i, n = 0, len(text)
@@ -237,8 +252,13 @@ def tokenize(text: str) -> list[Token]:
                 m = re.compile(r"(?P<mixed>x)?(?P<thou>x)?(?P<dec>\d+)").match(text, i)
             if m.group("mixed") and out and out[-1].text in ("^", "/", "*", "\\frac"):
                 m = re.compile(r"(?P<mixed>x)?(?P<thou>x)?(?P<dec>\d+)").match(text, i)
-            out.append(_number_token(m, i, space))
+            tok = _number_token(m, i, space)
             i = m.end()
+            if tok.text.isdigit() and i < n and text[i] == "_":
+                tok, i = _base_number(tok, text, i)
+            elif tok.text.isdigit() and text.startswith("\\", i) and not (out and out[-1].text in _NO_MIXED):
+                tok, i = _mixed_frac(tok, text, i)
+            out.append(tok)
             continue
         if ch in _VULGAR:
             p, q = _VULGAR[ch]
@@ -255,13 +275,21 @@ def tokenize(text: str) -> list[Token]:
             i += 1
             continue
         if ch.isalpha() and ch.isascii():
+            pct = _PERCENT_WORD.match(text, i) if after_value else None
+            if pct:
+                out.append(Token("OP", "%", pct.group(0), i, space))
+                i = pct.end()
+                continue
             unit = _UNIT_PHRASE.match(text, i)
-            if unit and after_value and _ENDERS.match(text, unit.end()) and (space or len(unit.group(0)) > 1):
+            if unit and after_value and _is_unit(unit.group(0), text, unit.end(), out, space, keep):
                 out.append(Token("UNIT", unit.group(0), unit.group(0), i, space))
                 i = unit.end()
                 continue
             m = _WORD.match(text, i)
-            out.extend(_letters(m.group(0), i, space))
+            if len(out) >= 2 and out[-1].text == "{" and out[-2].text == "_" and len(m.group(0)) <= 8:
+                out.extend(Token("NAME", c, c, i + k) for k, c in enumerate(m.group(0)))  # S_{MBCN}
+            else:
+                out.extend(_letters(m.group(0), i, space))
             i = m.end()
             continue
         if ch == "\\":
@@ -273,6 +301,11 @@ def tokenize(text: str) -> list[Token]:
             op = {"=<": "<=", "=>": ">=", "<>": "!=", "==": "="}.get(m.group(0), m.group(0))
             out.append(Token("REL", op, m.group(0), i, space))
             i = m.end()
+            continue
+        maxima = _MAXIMA_CONST.match(text, i) if ch == "%" and not after_value else None
+        if maxima:  # %pi, %e, %i (Maxima / STACK spelling)
+            out.append(Token("CONST", maxima.group(1), maxima.group(0), i, space))
+            i = maxima.end()
             continue
         if text.startswith("**", i):
             out.append(Token("OP", "^", "**", i, space))
@@ -287,6 +320,49 @@ def tokenize(text: str) -> list[Token]:
         raise ParseError(f"unexpected character {ch!r}", i)
     out.append(Token("END", None, "", n))
     return out
+
+
+_NO_MIXED = {"^", "_", "/", "*", "\\frac", "\\dfrac", "\\tfrac", "\\cdot", "\\times", "."}
+"""Tokens after which ``2\\frac12`` is not a mixed number (an exponent, a factor)."""
+
+
+def _is_unit(word: str, text: str, end: int, out: list[Token], space: bool, keep: frozenset[str]) -> bool:
+    """A unit word after a value, ending the item; a single letter only when clearly so.
+
+    Hazard: ``64 m^{12} n^{12}``, ``2 a h`` and ``x m`` are products of variables, not
+    ``64 n^{12}``, ``2a`` and ``x``: a single letter is a unit only right after a number,
+    with a space, at the end of the item (no ``^`` after it), and not a reference variable.
+    """
+    head = re.match(r"[A-Za-z]+", word).group(0)
+    if len(head) > 1:
+        return bool(_ENDERS.match(text, end)) and (space or len(word) > 1)
+    if head in keep or not space or out[-1].kind != "NUM":
+        return False
+    return bool(_LETTER_ENDERS.match(text, end))
+
+
+def _base_number(tok: Token, text: str, i: int) -> tuple[Token, int]:
+    """``52_8`` is 52 in base 8 (= 42); digits must be valid in that base (2..36)."""
+    m = _BASE.match(text, i)
+    if not m:
+        return tok, i
+    base = int(m.group(1) or m.group(2))
+    if not 2 <= base <= 36 or any(int(d) >= base for d in tok.text) or len(tok.text) > 60:
+        raise ParseError(f"{tok.text} is not a number in base {base}", tok.pos)
+    value = sympy.Integer(int(tok.text, base))
+    return Token("NUM", value, f"{tok.text}_{base}", tok.pos, tok.space_before), m.end()
+
+
+def _mixed_frac(tok: Token, text: str, i: int) -> tuple[Token, int]:
+    """``4\\frac{1}{2}`` is the mixed number 4½ (a proper fraction of digits right after a whole)."""
+    m = _FRAC_DIGITS.match(text, i)
+    if not m:
+        return tok, i
+    num, den = int(m.group(1) or m.group(2)), int(m.group(3) or m.group(4))
+    if not 0 < num < den:
+        return tok, i
+    value = tok.value + sympy.Rational(num, den)
+    return Token("NUM", value, tok.text + "+" + f"{num}/{den}", tok.pos, tok.space_before), m.end()
 
 
 def _depth_after(out: list[Token], depth: int) -> int:

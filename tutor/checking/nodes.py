@@ -21,6 +21,11 @@ DEG = sympy.Symbol("_deg")
 """Marks ``°``: read as 1 (30° equals 30), or as π/180 against a radian reference."""
 
 
+RATIO = sympy.Function("_ratio")
+"""``a:b`` (a ratio, or a clock time ``12:00``): equal only part by part after evaluation,
+so ``7:32`` is ``\\frac{14}{2}:32`` but not ``14:64`` nor ``7/32``, and ``12:00`` is not ``1:00``."""
+
+
 SIGFIG = re.compile(r"_sf(\d+)")
 """Names of significant-figure markers."""
 
@@ -53,6 +58,8 @@ class Delim:
     open: str
     close: str
     items: tuple
+    seps: tuple[str, ...] = ()
+    """Separators between the items (``(x < 0 or x >= 1)`` keeps its ``or``)."""
 
 
 @dataclass(frozen=True)

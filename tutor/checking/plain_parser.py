@@ -19,7 +19,8 @@ from __future__ import annotations
 import sympy
 
 from .lexer import ParseError, Token, normalise_unicode, sigfigs, tokenize
-from .nodes import DEG, PCT, PM, Delim, Items, MatrixNode, Rel, SetOp, sigfig_marker
+from .limits import check_cost
+from .nodes import DEG, PCT, PM, RATIO, Delim, Items, MatrixNode, Rel, SetOp, sigfig_marker
 
 MAX_DEPTH = 40
 
@@ -29,16 +30,28 @@ _FUNCS = {
     "arccos": sympy.acos, "acos": sympy.acos, "arctan": sympy.atan, "atan": sympy.atan,
     "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "ln": sympy.log,
     "log": sympy.log, "exp": sympy.exp, "abs": sympy.Abs, "floor": sympy.floor,
-    "ceil": sympy.ceiling, "factorial": sympy.factorial,
+    "ceil": sympy.ceiling, "factorial": sympy.factorial, "cosec": sympy.csc,
+    "asinh": sympy.asinh, "arcsinh": sympy.asinh, "arsinh": sympy.asinh,
+    "acosh": sympy.acosh, "arccosh": sympy.acosh, "arcosh": sympy.acosh,
+    "atanh": sympy.atanh, "arctanh": sympy.atanh, "artanh": sympy.atanh,
+    "sech": sympy.sech, "csch": sympy.csch, "coth": sympy.coth,
+    "arccot": sympy.acot, "acot": sympy.acot, "arcsec": sympy.asec, "asec": sympy.asec,
+    "arccsc": sympy.acsc, "acsc": sympy.acsc,
 }
-_INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan"}
+_INVERSE = {
+    "sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh",
+    "sec": "asec", "csc": "acsc", "cosec": "acsc", "cot": "acot",
+}
 _ROOT_FUNCS = {"sqrt": 2, "cbrt": 3, "root2": 2, "root3": 3, "root4": 4}
 _SEPARATORS = {",", ";", "or", "and"}
 
 
-def parse_text(text: str) -> object:
-    """Parse normalised answer text into a node or an unevaluated sympy object."""
-    return Parser(tokenize(normalise_unicode(text))).parse()
+def parse_text(text: str, keep: frozenset[str] = frozenset()) -> object:
+    """Parse normalised answer text into a node or an unevaluated sympy object.
+
+    ``keep``: letters that are variables of the reference, never read as units.
+    """
+    return Parser(tokenize(normalise_unicode(text), keep)).parse()
 
 
 def _is_expr(x: object) -> bool:
@@ -60,6 +73,35 @@ def _root(arg: sympy.Expr, n: int) -> sympy.Expr:
     if n % 2 and isinstance(arg, sympy.Number) and arg < 0:
         return _neg(sympy.Pow(-arg, sympy.Rational(1, n), evaluate=False))
     return sympy.Pow(arg, sympy.Rational(1, n), evaluate=False)
+
+
+MAX_MATRIX_CELLS = 100
+
+
+def _matrix_op(op: str, left: object, right: object, pos: int) -> MatrixNode:
+    """``A + B``, ``A - B``, ``A B``, ``2A`` for matrices written out: the result, entry by entry
+    (an unsimplified sum is an answer like any other). Entries are cost-checked first."""
+    def value(x: object) -> sympy.ImmutableMatrix | sympy.Expr:
+        if isinstance(x, MatrixNode):
+            if len(x.rows) * len(x.rows[0]) > MAX_MATRIX_CELLS:
+                raise ParseError("the matrix is too large", pos)
+            for r in x.rows:
+                for c in r:
+                    check_cost(c)
+            return sympy.ImmutableMatrix([list(r) for r in x.rows])
+        if _is_expr(x) and op == "*":
+            check_cost(x)
+            return x
+        raise ParseError(f"cannot apply {op!r} to a matrix here", pos)
+
+    a, b = value(left), value(right)
+    try:
+        out = a + b if op == "+" else a - b if op == "-" else a * b
+    except (sympy.ShapeError, TypeError, ValueError) as exc:
+        raise ParseError("the matrices have sizes that do not fit", pos) from exc
+    if not isinstance(out, sympy.MatrixBase):
+        raise ParseError("cannot apply this to a matrix", pos)
+    return MatrixNode(tuple(tuple(out.row(i)) for i in range(out.rows)))
 
 
 class Parser:
@@ -119,8 +161,9 @@ class Parser:
         items, seps = [self.item()], []
         while (sep := self._at_sep()) is not None:
             self.next()
-            while self._at_sep() is not None:  # "x = 1, or x = 4"
-                sep = self.next().value if self.peek().kind == "KW" else sep
+            while self._at_sep() is not None:  # "x = 1, or x = 4"; "1,, 2" (never loops)
+                tok = self.next()
+                sep = tok.value if tok.kind == "KW" else sep
             if self.peek().kind == "END" or (self.peek().kind == "OP" and self.peek().value in closers):
                 break
             seps.append(sep)
@@ -138,7 +181,7 @@ class Parser:
 
     # -- Pratt core ----------------------------------------------------
     def _starts_operand(self, tok: Token, allow_func: bool = True) -> bool:
-        if tok.kind in ("NUM", "NAME", "FRAC", "SQRT", "BINOM"):
+        if tok.kind in ("NUM", "NAME", "FRAC", "SQRT", "BINOM", "MATBEGIN"):
             return True
         if tok.kind == "CONST":
             return tok.value not in ("empty", "reals")
@@ -152,7 +195,7 @@ class Parser:
         if tok.kind == "OP":
             return {
                 "+": 10, "-": 10, "±": 10, "∓": 10, "*": 20, "/": 20, "^": 30,
-                "!": 40, "%": 40, "°": 40,
+                "!": 40, "%": 40, "°": 40, ":": 8,
             }.get(tok.value, 20 if self._starts_operand(tok) else 0)
         if tok.kind == "KW" and tok.value in ("union", "inter"):
             return 5
@@ -235,6 +278,21 @@ class Parser:
             self.next()
             right = self.expr(5)
             return SetOp(value, (left, right))
+        if kind == "OP" and value == ":":
+            self.next()
+            if not _is_expr(left):
+                raise ParseError("cannot apply ':' here", tok.pos)
+            right = self.operand(8)
+            if left.has(RATIO) or right.has(RATIO):
+                raise ParseError("a ratio of more than two parts", tok.pos)
+            return RATIO(left, right)
+        if isinstance(left, MatrixNode) and kind == "OP" and value in ("+", "-", "*"):
+            self.next()
+            return _matrix_op(value, left, self.expr(10 if value in "+-" else 20), tok.pos)
+        if kind == "MATBEGIN" or isinstance(left, MatrixNode):
+            if not self._starts_operand(tok):
+                raise ParseError(f"unexpected {tok.text!r}", tok.pos)
+            return _matrix_op("*", left, self.expr(20), tok.pos)
         if kind == "OP" and value in ("+", "-", "±", "∓", "*", "/", "^", "!", "%", "°"):
             self.next()
             if not _is_expr(left):
@@ -313,14 +371,14 @@ class Parser:
     def group(self, opener: str) -> object:
         start = self.peek().pos
         self.enter()
-        items, _ = self.items((")", "]"))
+        items, seps = self.items((")", "]"))
         tok = self.next()
         if not (tok.kind == "OP" and tok.value in (")", "]")):
             raise ParseError(f"expected a closing bracket for {opener!r}", start)
         self.depth -= 1
         if len(items) == 1 and opener + tok.value in ("()", "[]"):
             return items[0]
-        return Delim(opener, tok.value, tuple(items))
+        return Delim(opener, tok.value, tuple(items), tuple(seps))
 
     def braces(self, opener: str) -> object:
         closer = "}" if opener == "{" else "\\}"

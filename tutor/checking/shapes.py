@@ -15,7 +15,7 @@ import sympy
 
 from .lexer import ParseError
 from .limits import check_cost, evaluated
-from .nodes import DEG, PCT, PM, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp
+from .nodes import DEG, PCT, PM, RATIO, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp
 
 MAX_ITEMS = 30
 _INEQ = {"<", ">", "<=", ">=", "!="}
@@ -119,6 +119,11 @@ def as_solutions(node: object) -> Solutions | None:
     """Values from ``x = 1 or x = 4``, ``{1, 4}``, ``±5``, ``x = 1, 4``, ``4``, ∅."""
     if node is sympy.S.EmptySet:
         return Solutions([])
+    if isinstance(node, Rel) and node.ops == ("in",) and isinstance(node.terms[0], sympy.Symbol):
+        inner = node.terms[1]  # x ∈ {1, 2}
+        if inner is sympy.S.EmptySet or (isinstance(inner, Delim) and inner.open == "{"):
+            sols = as_solutions(inner)
+            return Solutions(sols.values, node.terms[0]) if sols is not None else None
     if isinstance(node, Delim) and node.open == "{":
         items = list(node.items)
     else:
@@ -139,25 +144,131 @@ def as_solutions(node: object) -> Solutions | None:
     return Solutions(values, var)
 
 
+def is_label(x: object) -> bool:
+    """A named quantity such as ``AB``, ``|AB|``, ``NO/BO``, ``V_1``: symbols in products,
+    ratios and absolute values only (``x^2`` or ``x + y`` is not a name)."""
+    if isinstance(x, sympy.Symbol):
+        return not SIGFIG.fullmatch(x.name) and x not in (PM, PCT, DEG)
+    if isinstance(x, sympy.Mul):
+        return all(is_label(a) for a in x.args)
+    if isinstance(x, sympy.Pow):
+        return x.exp == -1 and is_label(x.base)
+    if isinstance(x, (sympy.Abs, RATIO)):
+        return all(is_label(a) for a in x.args)
+    return False
+
+
+def _is_name(x: sympy.Expr) -> bool:
+    """A label for a quantity: capital letters (``AB``, ``NO/BO``, ``V_1``), or any label in
+    ``|…|`` or a ratio. ``xy = 6`` is an equation, not a name."""
+    if not is_label(x):
+        return False
+    if isinstance(x, (sympy.Abs, RATIO)):
+        return True
+    return all(s.name[:1].isupper() for s in x.free_symbols)
+
+
+def named_value(node: object) -> tuple[sympy.Expr, sympy.Expr] | None:
+    """``x = 4`` or ``AB = 4``: (name, value) with a constant value (for named lists)."""
+    a = _assignment(node)
+    if a is not None:
+        return a
+    if isinstance(node, Rel) and node.ops == ("=",):
+        lhs, rhs = node.terms
+        if isinstance(rhs, sympy.Expr) and _is_name(lhs) and not (rhs.free_symbols - {PM, PCT, DEG}):
+            return lhs, rhs
+    return None
+
+
+def _tuple_assignment(node: object) -> Point | None:
+    """``(p, q) = (3, 2)``: a point with named coordinates."""
+    if not (isinstance(node, Rel) and node.ops == ("=",)):
+        return None
+    lhs, rhs = node.terms
+    if not (isinstance(lhs, Delim) and isinstance(rhs, Delim) and len(lhs.items) == len(rhs.items)):
+        return None
+    if not all(isinstance(n, sympy.Symbol) for n in lhs.items) or len(set(lhs.items)) != len(lhs.items):
+        return None
+    if not all(isinstance(v, sympy.Expr) and PM not in v.free_symbols for v in rhs.items):
+        return None
+    return Point([to_num(v) for v in rhs.items], rhs.open + rhs.close, tuple(lhs.items))
+
+
 def as_point(node: object) -> Point | None:
-    """Coordinates from ``(1, -2)``, ``x=1, y=-2`` or a bare ``1, -2``."""
+    """Coordinates from ``(1, -2)``, ``x=1, y=-2``, ``[x=1, y=2]``, ``(p,q)=(3,2)`` or ``1, -2``.
+
+    Coordinates stay in written order; ``names`` (when given) let two named points be
+    matched by name whatever their order.
+    """
+    tup = _tuple_assignment(node)
+    if tup is not None:
+        return tup
     if isinstance(node, Delim) and node.open in "([" and all(isinstance(i, sympy.Expr) for i in node.items):
         if any(PM in i.free_symbols for i in node.items):
             return None
         return Point([to_num(i) for i in node.items], node.open + node.close)
-    items = _flat(node)
+    if isinstance(node, Delim) and node.open in "([" and set(node.seps) <= {",", ";"}:
+        items = list(node.items)
+    else:
+        items = _flat(node)
     if len(items) < 2:
         return None
-    pairs = [_assignment(i) for i in items]
+    pairs = [named_value(i) for i in items]
     if all(p is not None for p in pairs):
         names = [p[0] for p in pairs]
-        if len(set(names)) != len(names):
+        if len(set(names)) != len(names) or any(PM in p[1].free_symbols for p in pairs):
             return None
-        pairs.sort(key=lambda p: p[0].name)
-        return Point([to_num(p[1]) for p in pairs], "()", tuple(p[0] for p in pairs))
+        return Point([to_num(p[1]) for p in pairs], "()", tuple(names))
     if isinstance(node, Items) and set(node.seps) <= {",", ";"} and all(isinstance(i, sympy.Expr) for i in items):
         return Point([to_num(i) for i in items], "")
     return None
+
+
+def _point_item(node: object) -> Point | None:
+    """One member of a list of points: a bracketed tuple of at least two coordinates."""
+    if isinstance(node, Delim) and node.open in "([" and len(node.items) >= 2:
+        return as_point(node)
+    return _tuple_assignment(node)
+
+
+def _named_groups(node: Items) -> list[Point] | None:
+    """``p=5, q=2; p=7, q=2``: named points separated by ``;`` (or ``or``)."""
+    groups: list[list] = [[node.items[0]]]
+    for sep, item in zip(node.seps, node.items[1:]):
+        if sep in (";", "or"):
+            groups.append([item])
+        else:
+            groups[-1].append(item)
+    if len(groups) < 2 or any(len(g) < 2 for g in groups):
+        return None
+    points = [as_point(Items(tuple(g), (",",) * (len(g) - 1))) for g in groups]
+    if None in points or not all(p.names for p in points):
+        return None
+    return points
+
+
+def as_points(node: object) -> list[Point] | None:
+    """A list or set of points: ``(1, 2), (3, 4)``, ``\\{(1,2), (3,4)\\}``, ``(1,2) or (3,4)``,
+    ``(x, y) = (5, 8) and (8, 5)`` (names from the first), ``p=5, q=2; p=7, q=2``.
+    None for anything else."""
+    if isinstance(node, Items) and set(node.seps) & {";", "or"} and "," in node.seps:
+        named = _named_groups(node)
+        if named is not None:
+            return named
+    if isinstance(node, Delim) and node.open == "{":
+        items = list(node.items)
+    elif isinstance(node, Items):
+        items = _flat(node)
+    else:
+        return None
+    points = [_point_item(i) for i in items]
+    if not points or None in points:
+        return None
+    names = points[0].names
+    if names and all(p.names is None and len(p.coords) == len(names) for p in points[1:]):
+        for p in points[1:]:
+            p.names = names
+    return points
 
 
 def as_equation(node: object) -> Equation | None:
@@ -213,6 +324,11 @@ def _solve(node: Rel) -> RealSet:
     if None in terms or "in" in node.ops:
         return None
     free = set().union(*(t.free_symbols for t in terms))
+    named = [t for t in terms if t.free_symbols]
+    if len(free) > 1 and len(named) == 1 and len(terms) > 2 and is_label(named[0]):
+        var = sympy.Dummy("q")  # ``0 < f(x) < 1``: the range of a named quantity
+        terms = [var if t is named[0] else t for t in terms]
+        free = {var}
     if len(free) != 1:
         return None
     (var,) = free
@@ -241,6 +357,8 @@ def as_realset(node: object) -> RealSet | None:
             return RealSet(sympy.FiniteSet(*[v.expr for v in sols.values])) if sols else None
         if len(node.items) == 2 and all(isinstance(i, sympy.Expr) for i in node.items):
             return RealSet(_interval(node))
+        if _bracketed_conditions(node):
+            return as_realset(Items(node.items, node.seps))
         return None
     if isinstance(node, SetOp):
         parts = [as_realset(p) for p in node.parts]
@@ -254,16 +372,20 @@ def as_realset(node: object) -> RealSet | None:
             return RealSet(sympy.FiniteSet(*[n.expr for n in nums(value)]), var)
         return _solve(node)
     if isinstance(node, Items):
-        parts = [as_realset(i) for i in _flat(node)]
+        items = fill_relations(_flat(node))
+        parts = [as_realset(i) for i in items]
         if None in parts:
             return None
-        result = parts[0].value
-        for sep, p in zip(node.seps, parts[1:]):
-            if sep == "and" and _is_ineq_set(p) and not isinstance(result, sympy.FiniteSet):
-                result = sympy.Intersection(result, p.value)
+        groups = [[parts[0].value]]
+        for k, (sep, p) in enumerate(zip(node.seps, parts[1:])):
+            prev = groups[-1][-1]
+            both_ineq = _is_ineq_set(p) and not isinstance(prev, sympy.FiniteSet)
+            both_ne = _is_ne(items[k]) and _is_ne(items[k + 1])
+            if (sep == "and" and both_ineq) or (sep in (",", ";") and both_ne):
+                groups[-1].append(p.value)
             else:
-                result = sympy.Union(result, p.value)
-        return RealSet(result)
+                groups.append([p.value])
+        return RealSet(sympy.Union(*[sympy.Intersection(*g) for g in groups]))
     if isinstance(node, sympy.Expr):
         return RealSet(sympy.FiniteSet(*[n.expr for n in nums(node)]))
     return None
@@ -273,16 +395,45 @@ def _is_ineq_set(p: RealSet) -> bool:
     return not isinstance(p.value, sympy.FiniteSet)
 
 
+def _is_ne(node: object) -> bool:
+    return isinstance(node, Rel) and node.ops == ("!=",)
+
+
+def _bracketed_conditions(node: Delim) -> bool:
+    """``(x < 0 or x >= 1)``: conditions grouped by brackets, not an interval or a point."""
+    return node.open + node.close == "()" and bool(node.seps) and all(
+        isinstance(i, (Rel, Delim, SetOp)) and is_setlike(i) for i in node.items
+    )
+
+
+def fill_relations(items: list) -> list:
+    """``x != -1, 4`` means x ≠ -1 and x ≠ 4 (``x = 1, 4`` is handled as solutions):
+    a bare value after ``var != a`` takes the same variable and relation.
+
+    Precedence: ``and`` binds tighter than ``or`` (and ``,`` between ≠ conditions is
+    ``and``); the caller folds groups that way.
+    """
+    out = []
+    for item in items:
+        prev = out[-1] if out else None
+        if isinstance(item, sympy.Expr) and _is_ne(prev) and isinstance(prev.terms[0], sympy.Symbol):
+            item = Rel((prev.terms[0], item), ("!=",))
+        out.append(item)
+    return out
+
+
 def is_setlike(node: object) -> bool:
     """True when the text is written as a subset of ℝ (not a list of values)."""
     if node is sympy.S.EmptySet or node is sympy.S.Reals or isinstance(node, SetOp):
         return True
     if isinstance(node, Rel):
         return bool(set(node.ops) & _INEQ) or "in" in node.ops
+    if isinstance(node, Delim) and _bracketed_conditions(node):
+        return True
     if isinstance(node, Delim) and len(node.items) == 2 and node.open in "([":
         a, b = node.items
         infinite = any(isinstance(t, sympy.Expr) and t.has(sympy.oo, -sympy.oo) for t in (a, b))  # -oo is its own atom
         return infinite or node.open + node.close in ("(]", "[)")
     if isinstance(node, Items):
-        return all(is_setlike(i) for i in node.items)
+        return all(is_setlike(i) for i in fill_relations(list(node.items)))
     return False
