@@ -252,3 +252,11 @@ def test_matrix_expression_from_the_latex_fallback_is_refused():
 ])
 def test_membership_in_a_finite_set_gives_solutions(answer, reference, expected):
     assert status(answer, reference) == expected
+
+
+# college_math (Qwen2.5-Math evaluation data), Calculus exercise 4.5.4's official answer:
+# a bracket after an unbracketed function argument has two readings, so it is declined.
+@pytest.mark.parametrize("answer", [r"\sec^{2} x(1+\sin x)", "sin x(x+1)", r"\cos 2(x+1)"])
+def test_a_bracket_after_a_bare_function_argument_is_ambiguous(answer: str) -> None:
+    assert check_answer(answer, r"\sec^2(x)(1+\sin x)").status == "unparseable"
+    assert check_answer("sin 2x", "sin(2x)").correct and check_answer(r"\sin x \cos x", "sin(x)cos(x)").correct

@@ -14,7 +14,7 @@ import sympy
 from . import compare as cmp
 from .display import expr_latex, to_latex
 from .latex_parser import parse_latex
-from .lexer import ParseError
+from .lexer import Ambiguous, ParseError
 from .limits import check_cost
 from .nodes import Delim, Items, MatrixNode, Rel, SetOp
 from .plain_parser import parse_text
@@ -33,8 +33,8 @@ def parse_answer(text: str, keep: frozenset[str] = frozenset()) -> object:
     """
     try:
         node = parse_text(text, keep)
-    except ParseError:
-        if "\\" not in text:
+    except ParseError as exc:
+        if "\\" not in text or isinstance(exc, Ambiguous):
             raise
         node = parse_latex(text)
     _validate(node)

@@ -30,6 +30,10 @@ class ParseError(ValueError):
         self.pos = pos
 
 
+class Ambiguous(ParseError):
+    """The input has two readings; no other parser may pick one (``parse_answer`` declines)."""
+
+
 @dataclass(frozen=True)
 class Token:
     kind: str

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sympy
 
-from .lexer import ParseError, Token, normalise_unicode, sigfigs, tokenize
+from .lexer import Ambiguous, ParseError, Token, normalise_unicode, sigfigs, tokenize
 from .limits import check_cost
 from .nodes import DEG, PCT, PM, RATIO, Delim, Items, MatrixNode, Rel, SetOp, sigfig_marker
 
@@ -439,9 +439,16 @@ class Parser:
         return sympy.Pow(out, power, evaluate=False) if power is not None else out
 
     def juxtaposed(self) -> sympy.Expr:
-        """Argument of ``sin 2x``: factors written side by side, stopping at a function."""
+        """Argument of ``sin 2x``: factors written side by side, stopping at a function.
+
+        Hazard: ``\\sec^2 x(1+\\sin x)`` is read as sec²(x)·(1+sin x) by textbooks and as
+        sec²(x(1+sin x)) by a greedy reader; a bracket after an unbracketed argument is
+        refused as ambiguous rather than guessed (a wrong reading turns a right answer wrong).
+        """
         x = self.operand(25)
         while self._starts_operand(self.peek(), allow_func=False):
+            if self.at("OP", "("):
+                raise Ambiguous("ambiguous function argument: write brackets, e.g. sin(x)(x+1) or sin(x(x+1))", self.peek().pos)
             x = sympy.Mul(x, self.operand(25), evaluate=False)
         return x
 
