@@ -38,12 +38,13 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def student(url: str, deadline: float, pace_s: float, tally: Tally, rng: random.Random) -> None:
+def student(url: str, deadline: float, pace_s: float, tally: Tally, rng: random.Random, address: str | None = None) -> None:
+    """``address``: sent as ``X-Forwarded-For`` (believed only with ``TUTOR_TRUSTED_PROXIES=127.0.0.1``)."""
     token = secrets.token_urlsafe(24)
     identity = {"token": token}
     with tally.lock:
         tally.tokens.add(token)
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False, headers={"X-Forwarded-For": address} if address else None)
     time.sleep(rng.uniform(0, pace_s))  # spread the first questions over one pace interval
     while time.monotonic() < deadline:
         started = time.monotonic()
@@ -89,13 +90,21 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--pace", type=float, default=60.0, help="seconds between one student's questions")
     parser.add_argument("--db", default="data/tutor.db")
+    parser.add_argument(
+        "--own-addresses", action="store_true",
+        help="each student its own X-Forwarded-For address (start the app with TUTOR_TRUSTED_PROXIES=127.0.0.1): "
+        "without it all students are anonymous visitors on one address, held to 8 replies at once (README, Security model)",
+    )
     args = parser.parse_args()
     if urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load tests run against loopback only")
 
     tally, deadline = Tally(), time.monotonic() + args.minutes * 60
     threads = [
-        threading.Thread(target=student, args=(args.url, deadline, args.pace, tally, random.Random(i)), daemon=True)
+        threading.Thread(
+            target=student, daemon=True,
+            args=(args.url, deadline, args.pace, tally, random.Random(i), f"10.1.{i // 250}.{i % 250 + 1}" if args.own_addresses else None),
+        )
         for i in range(args.students)
     ]
     for t in threads:

@@ -6,6 +6,7 @@
     python -m storage.admin list-teachers
     python -m storage.admin create-class TEACHER "CLASS NAME"   (prints the join code alone on the last line)
     python -m storage.admin list-classes [TEACHER]
+    python -m storage.admin rotate-code CODE            (new join code, alone on the last line; the old one stops working)
 
 The database is ``TUTOR_DATABASE_URL`` (or the SQLite file under ``TUTOR_DATA_DIR``), as for
 the app, or ``--database-url``; it is upgraded to the newest schema first.
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("class-solutions", help="allow or forbid 'Reveal the solution' in Hint / Coach me for a class")
     p.add_argument("code", help="the class's join code")
     p.add_argument("setting", choices=("on", "off"))
+    sub.add_parser("rotate-code", help="give a class a new join code; the old one stops working, its students stay").add_argument("code")
     sub.add_parser("backup", help="copy the live SQLite database with SQLite's online backup").add_argument("dest")
     args = parser.parse_args(argv)
 
@@ -116,6 +118,12 @@ def _run(args: argparse.Namespace, school: SchoolStore) -> int:
         if not school.set_show_solution(args.code, args.setting == "on"):
             raise SystemExit(f"error: no class with the code {args.code!r}")
         print(f"worked solutions {'allowed' if args.setting == 'on' else 'forbidden'} in Hint / Coach me for class {args.code}")
+    elif args.command == "rotate-code":
+        rotated = school.rotate_code_by_code(args.code)
+        if rotated is None:
+            raise SystemExit(f"error: no class with the code {args.code!r}")
+        print(f"class {rotated.name!r}: the code {args.code!r} no longer works; students join with the code:")
+        print(rotated.join_code)
     elif args.command == "backup":
         try:
             school.store.backup(args.dest)

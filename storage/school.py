@@ -9,11 +9,11 @@ access check lives in the query, not in the page.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -41,6 +41,21 @@ MAX_STUDENT_NAME = 100
 MAX_NOTE_CHARS = 2000
 MAX_SEARCH_CHARS = 200
 FLAG_DETAIL_CHARS = 500
+MAX_CLASS_SIZE = 200
+"""Students a class can hold (issue 11 row 10: 400 "Alice"s flooded a roster). A join past it
+is refused with `ClassFull`; a student already in the class may re-join (change their name).
+Hazard: counted inside the join's transaction, exact on SQLite (BEGIN IMMEDIATE serialises
+writers); on PostgreSQL two joins at the same instant can overshoot by one or two."""
+MAX_REMOVE_IDS = 1000
+"""Ids one `remove_students` call reads at most (a forged list cannot be unbounded)."""
+
+
+class ClassFull(Exception):
+    """The class already has `MAX_CLASS_SIZE` students."""
+
+    def __init__(self, name: str, size: int) -> None:
+        super().__init__(f"class {name!r} is full ({size} students)")
+        self.name, self.size = name, size
 
 
 def normalise_code(code: str) -> str:
@@ -163,11 +178,7 @@ class SchoolStore:
         def work(db: Session) -> ClassRecord:
             if db.get(Teacher, teacher_id) is None:
                 raise LookupError(f"no teacher with id {teacher_id}")
-            while True:
-                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-                if not db.scalar(select(exists().where(Classroom.join_code == code))):
-                    break
-            row = Classroom(teacher_id=teacher_id, name=name, join_code=code, created_at=utcnow())
+            row = Classroom(teacher_id=teacher_id, name=name, join_code=_new_code(db), created_at=utcnow())
             db.add(row)
             db.flush()
             return _class(row, 0)
@@ -211,6 +222,54 @@ class SchoolStore:
 
         return self._read(work)
 
+    def class_for_code(self, code: str) -> ClassRecord | None:
+        """The class students join with ``code`` (any case, spaces ignored), or None."""
+        code = normalise_code(code)
+
+        def work(db: Session) -> ClassRecord | None:
+            row = db.scalars(select(Classroom).where(Classroom.join_code == code)).one_or_none()
+            return None if row is None else _class(row)
+
+        return self._read(work) if code else None
+
+    def rotate_code(self, teacher_id: int, class_id: int) -> ClassRecord | None:
+        """A new join code for this teacher's class; the old one stops working at once.
+
+        Students already in the class stay in it. None (nothing changed) unless the class is
+        this teacher's. Revoking a leaked code is rotating it.
+        """
+
+        def work(db: Session) -> ClassRecord | None:
+            row = _owned_class(db, teacher_id, class_id)
+            if row is None:
+                return None
+            row.join_code = _new_code(db)
+            db.flush()
+            return _class(row)
+
+        return self._retry_unique(work)
+
+    def rotate_code_by_code(self, code: str) -> ClassRecord | None:
+        """`rotate_code` for the class with join ``code`` (the admin command); None if none has it."""
+        code = normalise_code(code)
+
+        def work(db: Session) -> ClassRecord | None:
+            row = db.scalars(select(Classroom).where(Classroom.join_code == code)).one_or_none()
+            if row is None:
+                return None
+            row.join_code = _new_code(db)
+            db.flush()
+            return _class(row)
+
+        return self._retry_unique(work) if code else None
+
+    def _retry_unique(self, work: Callable[[Session], ClassRecord | None]) -> ClassRecord | None:
+        """Run a write once more when a concurrent writer took the same new code (PostgreSQL)."""
+        try:
+            return self._write(work)
+        except IntegrityError:
+            return self._write(work)
+
     def set_show_solution(self, code: str, allowed: bool) -> bool:
         """Allow or forbid worked solutions in Hint / Coach me for the class with join `code`."""
         code = normalise_code(code)
@@ -226,8 +285,12 @@ class SchoolStore:
 
     # -- students --------------------------------------------------------------------------
 
-    def join_class(self, student_id: int, name: str, code: str) -> ClassRecord | None:
-        """Attach the student (and so all their sessions) to the class with `code`; None if no such class."""
+    def join_class(self, student_id: int, name: str, code: str, max_size: int = MAX_CLASS_SIZE) -> ClassRecord | None:
+        """Attach the student (and so all their sessions) to the class with `code`; None if no such class.
+
+        Raises `ClassFull` when the class already holds ``max_size`` students and this student
+        is not one of them.
+        """
         name = _one_line(name, MAX_STUDENT_NAME)
         if not name:
             raise ValueError("a name is needed to join a class")
@@ -240,6 +303,10 @@ class SchoolStore:
             student = db.get(Student, student_id)
             if student is None:
                 raise LookupError(f"no student with id {student_id}")
+            if student.class_id != target.id:
+                size = db.scalar(select(func.count(Student.id)).where(Student.class_id == target.id)) or 0
+                if size >= max_size:
+                    raise ClassFull(target.name, size)
             student.display_name, student.class_id = name, target.id
             return _class(target)
 
@@ -264,6 +331,28 @@ class SchoolStore:
             return [(i, student_label(i, n)) for i, n in rows]
 
         return self._read(work)
+
+    def remove_students(self, teacher_id: int, class_id: int, student_ids: Iterable[object]) -> int:
+        """Take these students out of this teacher's class; returns how many were removed.
+
+        Each keeps their own history (a removed student still sees their sessions) but loses
+        the name they gave for the class and leaves its roster, flags and exports. Ids that
+        are not integers, not in this class, or of a class that is not this teacher's are
+        ignored (a forged id does nothing); at most `MAX_REMOVE_IDS` ids are read.
+        """
+        ids = sorted({i for i in list(student_ids)[:MAX_REMOVE_IDS] if isinstance(i, int) and not isinstance(i, bool)})
+
+        def work(db: Session) -> int:
+            if not ids or _owned_class(db, teacher_id, class_id) is None:
+                return 0
+            result = db.execute(
+                update(Student)
+                .where(Student.class_id == class_id, Student.id.in_(ids))
+                .values(class_id=None, display_name=None)
+            )
+            return result.rowcount
+
+        return self._write(work)
 
     def delete_student(self, teacher_id: int, student_id: int) -> int | None:
         """Privacy request: the student and every session, message, attempt and flag of theirs.
@@ -571,6 +660,14 @@ SAFETY_KINDS = ("self_harm", "abuse", "personal_data", "harmful_request")
 def _safety_last(kind) -> ColumnElement[int]:
     """0 for a safety flag kind, 1 for the rest: sorts safety flags first."""
     return case((kind.in_(SAFETY_KINDS), 0), else_=1)
+
+
+def _new_code(db: Session) -> str:
+    """A join code no class has: 6 of 31 letters and digits (≈ 887 million codes)."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not db.scalar(select(exists().where(Classroom.join_code == code))):
+            return code
 
 
 def _owned_class(db: Session, teacher_id: int, class_id: int) -> Classroom | None:

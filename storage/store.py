@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from datetime import timedelta
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,6 +46,8 @@ ATTEMPT_STATUSES = frozenset({"correct", "incorrect", "unparseable", "timeout"})
 LOCK_RETRY_SECONDS = 5.0
 LOCK_RETRY_FIRST_SLEEP = 0.01
 LOCK_RETRY_MAX_SLEEP = 0.25
+ACTIVE_RESOLUTION = timedelta(minutes=5)
+"""``last_active_at`` is accurate to this: real use writes it only when it is older."""
 
 
 class Store:
@@ -54,10 +57,38 @@ class Store:
 
     # -- students -----------------------------------------------------------
 
+    def find_student(self, token: str) -> StudentRecord | None:
+        """The student whose browser holds `token`, or None: a pure read, never a write.
+
+        Every read path (page load, history, a session, the current class) uses this, so a
+        visitor who only looks creates no row (issue 11 row 10: fresh tokens added 365 rows
+        in 10 s) and a read never takes SQLite's write lock. A malformed token finds nobody.
+        """
+        if not valid_token(token):
+            return None
+        return self._read(
+            lambda db: _optional(db.scalars(select(Student).where(Student.browser_token == token)).one_or_none())
+        )
+
     def student_for_token(self, token: str) -> StudentRecord:
-        """Get or create the student whose browser holds `token`; marks them active."""
+        """Get or create the student whose browser holds `token`; marks them active.
+
+        Only for real use (asking, practising, joining a class): reads use `find_student`.
+        ``last_active_at`` is written at most once per `ACTIVE_RESOLUTION` (a known student
+        seen within it costs one read, not a write transaction).
+        """
         if not valid_token(token):
             raise ValueError("browser token must be 16-64 characters of A-Z, a-z, 0-9, _ or -")
+
+        def seen(db: Session) -> StudentRecord | None:
+            student = db.scalars(select(Student).where(Student.browser_token == token)).one_or_none()
+            if student is None or utcnow() - student.last_active_at >= ACTIVE_RESOLUTION:
+                return None
+            return _student(student)
+
+        known = self._read(seen)
+        if known is not None:
+            return known
 
         def work(db: Session) -> StudentRecord:
             query = select(Student).where(Student.browser_token == token)
@@ -325,6 +356,10 @@ def _require(db: Session, model: type[M], key: int) -> M:
 def _title(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= TITLE_MAX_CHARS else line[: TITLE_MAX_CHARS - 1] + "…"
+
+
+def _optional(row: Student | None) -> StudentRecord | None:
+    return None if row is None else _student(row)
 
 
 def _student(row: Student) -> StudentRecord:

@@ -4,6 +4,14 @@ is, instead of waiting silently.
 
 The wait estimate comes from how long recent replies took (a moving average), so it follows
 the real model and hardware: seats free up about once per ``average reply / slots`` seconds.
+
+Seats kept for classes (issue 11 row 8): a ticket is a class member's or an anonymous
+visitor's. Anonymous visitors, from all addresses together, may run at most
+``slots - reserved_slots`` replies and hold at most ``waiting - reserved_waiting`` places in
+line (defaults: a quarter of each kept, 4 of 16 and 4 of 16), so a flood of fresh anonymous
+identities can never take the last seats from students already in a class. Members may use
+every seat. The line stays first come, first served, except that an anonymous ticket whose
+share is used up is passed over for the member behind it.
 """
 
 from __future__ import annotations
@@ -23,8 +31,10 @@ FIRST_GUESS_S = 30.0
 class Ticket:
     """One student's place: waiting, then admitted, then released (exactly once)."""
 
-    def __init__(self, admission: "Admission"):
+    def __init__(self, admission: "Admission", member: bool = True):
         self._admission = admission
+        self.member = member
+        """A class member's ticket (may use the reserved seats)."""
         self.admitted = False
         self.released = False
         self.admitted_at: float | None = None
@@ -48,13 +58,20 @@ class Ticket:
 
 
 class Admission:
-    def __init__(self, slots: int = DEFAULT_SLOTS, waiting: int = DEFAULT_WAITING, first_guess_s: float = FIRST_GUESS_S):
+    def __init__(
+        self, slots: int = DEFAULT_SLOTS, waiting: int = DEFAULT_WAITING, first_guess_s: float = FIRST_GUESS_S,
+        reserved_slots: int | None = None, reserved_waiting: int | None = None,
+    ):
+        """``reserved_slots`` / ``reserved_waiting``: kept for class members (default a quarter, rounded down)."""
         if slots < 1 or waiting < 0:
             raise ValueError("slots must be >= 1 and waiting >= 0")
         self.slots = slots
         self.max_waiting = waiting
+        self.reserved_slots = min(slots - 1, slots // 4 if reserved_slots is None else reserved_slots)
+        self.reserved_waiting = min(waiting, waiting // 4 if reserved_waiting is None else reserved_waiting)
         self.average_reply_s = first_guess_s
         self._running = 0
+        self._anonymous_running = 0
         self._queue: deque[Ticket] = deque()
         self._cond = threading.Condition()
 
@@ -69,16 +86,24 @@ class Admission:
     def waiting(self) -> int:
         return len(self._queue)
 
-    def enter(self) -> Ticket | None:
-        """A ticket (admitted at once, or queued), or None when the queue is full."""
-        ticket = Ticket(self)
+    def enter(self, member: bool = True) -> Ticket | None:
+        """A ticket (admitted at once, or queued), or None when the queue is full.
+
+        ``member=False`` (an anonymous visitor): also None when the anonymous share of the
+        line is used up, so the reserved places stay free for class members."""
+        ticket = Ticket(self, member)
         with self._cond:
-            if self._running < self.slots and not self._queue:
+            if self._may_run(ticket) and not any(self._may_run(t) for t in self._queue):
                 self._admit(ticket)
-            elif len(self._queue) < self.max_waiting:
-                self._queue.append(ticket)
-            else:
+                return ticket
+            queued = len(self._queue)
+            if not member:
+                anonymous_waiting = sum(1 for t in self._queue if not t.member)
+                if anonymous_waiting >= self.max_waiting - self.reserved_waiting:
+                    return None
+            if queued >= self.max_waiting:
                 return None
+            self._queue.append(ticket)
         return ticket
 
     def wait_estimate_s(self, ahead: int | None = None) -> int:
@@ -97,8 +122,15 @@ class Admission:
         return f"Many students are asking at once; you are next in line after {ahead}. About {self.wait_estimate_s(ahead)} s to wait."
 
     # ticket internals ---------------------------------------------------------
+    def _may_run(self, ticket: Ticket) -> bool:
+        if self._running >= self.slots:
+            return False
+        return ticket.member or self._anonymous_running < self.slots - self.reserved_slots
+
     def _admit(self, ticket: Ticket) -> None:
         self._running += 1
+        if not ticket.member:
+            self._anonymous_running += 1
         ticket.admitted = True
         ticket.admitted_at = time.monotonic()
 
@@ -120,10 +152,16 @@ class Admission:
             ticket.released = True
             if ticket.admitted:
                 self._running -= 1
+                if not ticket.member:
+                    self._anonymous_running -= 1
                 took = time.monotonic() - (ticket.admitted_at or time.monotonic())
                 self.average_reply_s = 0.8 * self.average_reply_s + 0.2 * max(took, 0.1)
             else:
                 self._queue.remove(ticket)
-            while self._queue and self._running < self.slots:
-                self._admit(self._queue.popleft())
+            for queued in list(self._queue):  # in order; an anonymous ticket over its share waits
+                if self._running >= self.slots:
+                    break
+                if self._may_run(queued):
+                    self._queue.remove(queued)
+                    self._admit(queued)
             self._cond.notify_all()

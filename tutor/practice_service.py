@@ -84,11 +84,15 @@ class PracticeService:
 
     # mastery ------------------------------------------------------------------
     def levels(self, token: str) -> list[MasteryLevel]:
-        """Every topic in teaching order; a topic never answered shows the prior."""
-        return self._levels(self.store.student_for_token(token).id)
+        """Every topic in teaching order; a topic never answered shows the prior.
 
-    def _levels(self, student_id: int) -> list[MasteryLevel]:
-        stored = {m.skill: m for m in self.mastery_store.mastery_for_student(student_id)}
+        A read: a browser that has not practised yet gets the priors and no student row.
+        """
+        found = self.store.find_student(token)
+        return self._levels(found.id) if found else self._levels(None)
+
+    def _levels(self, student_id: int | None) -> list[MasteryLevel]:
+        stored = {m.skill: m for m in self.mastery_store.mastery_for_student(student_id)} if student_id is not None else {}
         return [
             MasteryLevel(t, name, stored[t].p_known if t in stored else self.params.p_init, stored[t].attempts if t in stored else 0)
             for t, name in TOPICS
@@ -122,9 +126,9 @@ class PracticeService:
         return problem
 
     def problem(self, token: str, problem_id: str) -> Problem | None:
-        """The problem, if it was given to this student."""
-        student = self.store.student_for_token(token)
-        if self.mastery_store.practice_message(student.id, problem_id) is None:
+        """The problem, if it was given to this student (a read: no row for a new browser)."""
+        student = self.store.find_student(token)
+        if student is None or self.mastery_store.practice_message(student.id, problem_id) is None:
             return None
         return from_id(problem_id)
 
@@ -134,8 +138,8 @@ class PracticeService:
             return PracticeCheck(None, "Type your answer first.")
         if len(answer) > MAX_ANSWER_CHARS:
             return PracticeCheck(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
-        student = self.store.student_for_token(token)
-        message = self.mastery_store.practice_message(student.id, problem_id) if problem_id else None
+        student = self.store.find_student(token)  # a browser with no row was given no problem
+        message = self.mastery_store.practice_message(student.id, problem_id) if problem_id and student else None
         if message is None or not message.final_answer:
             return PracticeCheck(None, NO_PROBLEM)
         topic = str(problem_id).split(":", 1)[0]

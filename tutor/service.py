@@ -22,7 +22,9 @@ from tutor.cas import cas_answer, cross_check
 from tutor.checking import Verdict, parse_preview
 from tutor.modes import GUIDED, ScreenedText, conversation, guided_messages
 from tutor.prompts import load_prompt
-from tutor.rate_limit import AskLimits
+from tutor.rate_limit import AskLimits, ConcurrencyLimits
+from tutor.rate_limit import JoinLimits
+from storage.school import ClassFull, normalise_code
 from tutor.reply_parser import parse_reply
 from tutor.safety import screen_question
 
@@ -34,6 +36,7 @@ UPDATE_INTERVAL_S = 0.05
 MAX_ANSWER_CHARS = 2000
 SAVE_FAILED = "The tutor could not save your question right now (its database is busy or full), so it was not sent. Please try again in a moment."
 BAD_IDENTITY = "This page has lost its identity. Please reload it."
+JOIN_LOCKED = "Too many wrong class codes were typed from your network, so joining a class is paused here for about {minutes} min. Check the code with your teacher and try again later."
 SOLUTIONS_OFF = "Your teacher has chosen hints rather than worked solutions in this class, so here is a hint."
 CHECKPOINT_INTERVAL_S = 2.0
 """A reply in progress is saved this often, so a crash loses at most ~2 s of it."""
@@ -101,16 +104,30 @@ class TutorService:
         self._lock = threading.Lock()
         self.school = SchoolStore(store)
         self.limits = AskLimits()
+        self.concurrency = ConcurrencyLimits()
+        """Replies in progress per identity and per address's anonymous visitors (issue 11 row 8)."""
+        self.join_limits = JoinLimits()
 
     # identity and history -------------------------------------------------
     def student(self, token: str) -> StudentRecord:
+        """Get or create this browser's student: only for real use (asking, checking, joining)."""
         return self.store.student_for_token(token)
 
+    def known_student(self, token: str) -> StudentRecord | None:
+        """This browser's student if it has done anything real yet; a read that never writes.
+
+        Hazard (issue 11 row 10): reads used to create the row, so any fresh token (a page
+        load, a forged history call) added a student; now nothing is created or written here.
+        """
+        return self.store.find_student(token)
+
     def history(self, token: str) -> list[SessionRecord]:
-        return self.store.sessions_for_student(self.student(token).id)
+        found = self.known_student(token)
+        return self.store.sessions_for_student(found.id) if found else []
 
     def session(self, token: str, session_id: int) -> SessionDetail | None:
-        return self.store.session_detail(session_id, self.student(token).id)
+        found = self.known_student(token)
+        return self.store.session_detail(session_id, found.id) if found else None
 
     # asking -----------------------------------------------------------------
     def refusal(self, question: str) -> str | None:
@@ -132,16 +149,41 @@ class TutorService:
 
         Past the admission queue the only view is ``refused`` with a "busy, about N s" notice;
         a queued student sees ``generating`` views with a waiting notice until a seat frees.
-        A student (or an address) asking faster than ``AskLimits`` allows is refused too.
+        A student (or an address) asking faster than ``AskLimits`` allows is refused too, and so
+        is one with ``PER_IDENTITY_ASKS`` replies in progress, or an anonymous visitor whose
+        address has ``PER_ADDRESS_ANONYMOUS_ASKS`` (tutor/rate_limit.py); class members are
+        bounded per identity only and may use the seats kept for classes (tutor/admission.py).
         """
         if not valid_token(token):  # before any limit is charged: a forged request costs the school nothing
             yield ReplyView(status="refused", notice=BAD_IDENTITY)
             return
-        notice = self.refusal(question) or self.limits.refusal(token, address)
+        notice = self.refusal(question)
         if notice:
             yield ReplyView(status="refused", notice=notice)
             return
-        ticket = self.admission.enter()
+        member = self.in_class(token)
+        notice = self.limits.refusal(token, address, member) or self.concurrency.take(token, address, member)
+        if notice:
+            yield ReplyView(status="refused", notice=notice)
+            return
+        try:
+            yield from self._admitted(token, question, session_id, mode, revealing, member)
+        finally:  # also when the page went away (GeneratorExit) before the reply began
+            self.concurrency.give_back(token, address, member)
+
+    def in_class(self, token: str) -> bool:
+        """Is this browser's student in a class? Such students may use the seats kept for
+        classes and are not counted in their address's anonymous share (issue 11 row 8).
+        A pure read; on a storage error the student counts as anonymous."""
+        try:
+            found = self.store.find_student(token)
+            return found is not None and self.school.class_of_student(found.id) is not None
+        except StorageError:
+            log.exception("could not look up a student's class")
+            return False
+
+    def _admitted(self, token: str, question: str, session_id: int | None, mode: str, revealing: bool, member: bool) -> Iterator[ReplyView]:
+        ticket = self.admission.enter(member=member)
         if ticket is None:
             yield ReplyView(status="refused", notice=self.admission.busy_notice())
             return
@@ -367,9 +409,9 @@ class TutorService:
 
     def stop(self, token: str) -> bool:
         """Stop this student's running reply; True if one was running."""
-        student = self.student(token)
+        student = self.known_student(token)  # a fresh token has nothing running: no row is created
         with self._lock:
-            generation = self._active.get(student.id)
+            generation = self._active.get(student.id) if student else None
             waiting = self._waiting.pop(token, None)
         if waiting is not None:
             waiting.release()
@@ -401,7 +443,8 @@ class TutorService:
             return CheckResult(None, "Type your answer first.")
         if len(answer) > MAX_ANSWER_CHARS:
             return CheckResult(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
-        message = self.store.message_for_student(message_id, self.student(token).id) if message_id else None
+        student = self.known_student(token)  # a fresh token has asked nothing: no row is created
+        message = self.store.message_for_student(message_id, student.id) if message_id and student else None
         if message is None:
             return CheckResult(None, "Ask a question first; then I can check your answer to it.")
         reference = reference_for(message.question, message.final_answer, cross_checked=self._cross_checked(token, message))
@@ -425,21 +468,52 @@ class TutorService:
         return detail is not None and detail.session.mode == "solution" and detail.messages[0][0].id == message.id
 
     # classes and flags -------------------------------------------------------
-    def join_class(self, token: str, name: str, code: str) -> str:
-        """Attach this browser's student (and their earlier sessions) to a class; one line for the page."""
-        name, code = (name or "").strip(), (code or "").strip()
+    def join_class(self, token: str, name: str, code: str, address: str | None = None) -> str:
+        """Attach this browser's student (and their earlier sessions) to a class; one line for the page.
+
+        Limited by ``self.join_limits`` (`JoinLimits`: 5 joins a minute per identity; 20 wrong
+        codes in 10 minutes lock ``address`` for 10 minutes, except for re-sending the code
+        of the class the student is already in) and by the class size (`MAX_CLASS_SIZE`).
+        A wrong code creates no student row; a right one does (joining is real use).
+        """
+        name, code = (name or "").strip() if isinstance(name, str) else "", (code or "").strip() if isinstance(code, str) else ""
         if not name or not code:
             return "Type your name and the class code your teacher gave you."
         if len(name) > 100 or len(code) > 20:
             return "That name or code is too long."
-        joined = self.school.join_class(self.student(token).id, name, code)
-        if joined is None:
+        if not valid_token(token):
+            return BAD_IDENTITY
+        wait = self.join_limits.student.hit(token)
+        if wait:
+            return f"You have tried to join a class too often. Please wait {max(1, round(wait))} s and try again."
+        locked = self.join_limits.locked_for(address)
+        try:
+            if locked and not self._rejoining(token, code):
+                return JOIN_LOCKED.format(minutes=max(1, round(locked / 60)))
+            if self.school.class_for_code(code) is None:
+                self.join_limits.wrong_code(address)
+                return "No class has that code. Check it with your teacher."
+            joined = self.school.join_class(self.student(token).id, name, code)
+        except ClassFull as full:
+            return f"{full.name} is full ({full.size} students). Please ask your teacher."
+        except StorageError:
+            log.exception("could not join a class")
+            return "The tutor could not save that right now (its database is busy or full). Please try again in a moment."
+        if joined is None:  # the code was rotated between the two reads
+            self.join_limits.wrong_code(address)
             return "No class has that code. Check it with your teacher."
         return f"You joined {joined.name} as {' '.join(name.split())}."
 
+    def _rejoining(self, token: str, code: str) -> bool:
+        """Is this student already in the class that ``code`` opens? (A read; no row is made.)"""
+        found = self.known_student(token)
+        joined = self.school.class_of_student(found.id) if found else None
+        return joined is not None and joined.join_code == normalise_code(code)
+
     def current_class(self, token: str) -> str | None:
         """The name of the class this browser's student is in, if any."""
-        joined = self.school.class_of_student(self.student(token).id)
+        found = self.known_student(token)
+        joined = self.school.class_of_student(found.id) if found else None
         return joined.name if joined else None
 
     def _raise_flags(self, message_id: int, compute) -> None:

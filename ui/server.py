@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from tutor.review import TeacherReview
 from tutor.service import TutorService
 from ui import exports, student, teacher
+from ui.queue_guard import QueueGuard, StreamTracker
 from ui.security import harden
 from ui.uploads import refuse_uploads
 
@@ -59,6 +60,11 @@ def build_app(service: TutorService, data_dir: Path, *, https: bool = False) -> 
     capacity = service.admission.capacity
     page.max_threads = max(40, capacity + 24)
     page.queue(default_concurrency_limit=None, max_size=max(256, 4 * capacity))
+    # Per-client limits on that queue and abandoned requests cancelled (issue 11 rows 6, 8).
+    guard = QueueGuard(page, service.in_class)
+    guard.install()
+    app.state.queue_guard = guard
+    app.add_middleware(StreamTracker, guard=guard)
     gr.mount_gradio_app(
         app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, footer_links=[],
         app_kwargs=NO_API_DOCS,

@@ -187,11 +187,11 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
                 return *(gr.update(),) * 6, gr.update(), None, None, ""
             return *_render(view, streaming=False), gr.update(visible=view.mode in GUIDED), view.session_id, view.message_id, ""
 
-        def on_join(name: str, code: str, state: dict | None):
+        def on_join(name: str, code: str, state: dict | None, request: gr.Request):
             token = _token(state)
             if not token:
                 return "Your page is still loading; please try again."
-            return html.escape(service.join_class(token, name, code))
+            return html.escape(service.join_class(token, name, code, _address(request)))
 
         def on_class(state: dict | None):
             token = _token(state)

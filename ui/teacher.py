@@ -180,6 +180,15 @@ def build(review: TeacherReview) -> gr.Blocks:
             with gr.Row():
                 new_name = gr.Textbox(label="New class name", max_length=100, scale=3)
                 create = gr.Button("Create class", scale=1)
+        with gr.Accordion("Join code and roster", open=False):
+            gr.Markdown("A new join code stops the old one working at once (for a leaked code); students already in the class stay.")
+            rotate_btn = gr.Button("New join code")
+            with gr.Row():
+                remove_pick = gr.Dropdown(label="Students to remove", choices=[], value=[], multiselect=True, scale=3)
+                remove_confirm = gr.Textbox(label="Type REMOVE to confirm", max_length=10, scale=1)
+                remove_btn = gr.Button("Remove from class", variant="stop", scale=1)
+            roster_note = gr.Markdown(elem_id="roster-note")  # not `status`: the refresh after each action clears that
+            gr.Markdown("Removed students leave the roster, its flags and exports, and lose the name they gave; they keep their own history and could join again with the code (give the class a new code to stop that).")
         with gr.Row():
             student_pick = gr.Dropdown(label="Student", choices=[("All students", 0)], value=0, scale=2)
             since = gr.Textbox(label="From (YYYY-MM-DD)", max_length=10, scale=1)
@@ -219,7 +228,7 @@ def build(review: TeacherReview) -> gr.Blocks:
                     delete_btn = gr.Button("Delete student data", variant="stop")
 
         filters = [class_pick, student_pick, since, until, flag_pick, search]
-        refresh_outputs = [status, class_code, student_pick, students_table, sessions_table, session_pick, flags_table]
+        refresh_outputs = [status, class_code, student_pick, students_table, sessions_table, session_pick, flags_table, remove_pick]
         plot_outputs = [over_time, per_topic, missed, missed_table]
 
         def scope(request: gr.Request, class_id, student_id, since_text, until_text, flag, query):
@@ -241,7 +250,7 @@ def build(review: TeacherReview) -> gr.Blocks:
                 return (
                     "Pick one of your classes." if class_id else "Create a class to start.", "",
                     gr.Dropdown(choices=[("All students", 0)], value=0), view.overview_frame([]), view.sessions_frame([]),
-                    gr.Dropdown(choices=[], value=None), view.flags_frame([]),
+                    gr.Dropdown(choices=[], value=None), view.flags_frame([]), gr.Dropdown(choices=[], value=[]),
                 )
             school = review.school
             sessions = school.sessions(tid, cls.id, f)
@@ -253,6 +262,7 @@ def build(review: TeacherReview) -> gr.Blocks:
                 view.sessions_frame(sessions),
                 gr.Dropdown(choices=[view.session_choice(s) for s in sessions]),
                 view.flags_frame(school.flags_for_class(tid, cls.id, f)),
+                gr.Dropdown(choices=[(f"{view.clip(n, 60)} · #{i}", i) for i, n in students], value=[]),  # 400 "Alice"s stay apart
             )
 
         def plots(class_id, student_id, since_text, until_text, flag, query, request: gr.Request):
@@ -321,6 +331,28 @@ def build(review: TeacherReview) -> gr.Blocks:
                 raise gr.Error("No such student in your classes.")
             return "The student's data was deleted.", "", 0, None
 
+        def on_rotate(class_id, request: gr.Request):
+            tid = _teacher(review, request)
+            rotated = review.school.rotate_code(tid, int(class_id)) if class_id else None
+            if rotated is None:
+                raise gr.Error("Pick one of your classes first.")
+            return f"New join code: **`{rotated.join_code}`**. The old code no longer works.", gr.Dropdown(choices=class_choices(tid), value=rotated.id)
+
+        def on_remove(class_id, picked, confirmation, request: gr.Request):
+            """Several students out of the class at once; a forged id (another class's) is ignored."""
+            tid = _teacher(review, request)
+            if not class_id:
+                raise gr.Error("Pick one of your classes first.")
+            ids = [int(i) for i in (picked or []) if isinstance(i, int) or str(i).isdigit()]
+            if not ids:
+                raise gr.Error("Pick the students to remove first.")
+            if (confirmation or "").strip() != "REMOVE":
+                raise gr.Error("Type REMOVE to confirm.")
+            removed = review.school.remove_students(tid, int(class_id), ids)
+            if not removed:
+                raise gr.Error("None of those students is in this class.")
+            return f"{removed} student{'s' if removed != 1 else ''} removed from the class.", "", gr.Dropdown(value=[])
+
         # One documented endpoint per action (gradio_client names); the repeats are undocumented.
         quiet = dict(inputs=filters, api_visibility="undocumented")
 
@@ -354,6 +386,10 @@ def build(review: TeacherReview) -> gr.Blocks:
         reviewed.then(refresh, outputs=refresh_outputs, **quiet).then(
             on_session, inputs=session_pick, outputs=transcript, api_visibility="undocumented"
         )
+        then_refresh(rotate_btn.click(on_rotate, inputs=class_pick, outputs=[roster_note, class_pick], api_name="rotate_code"))
+        then_refresh(remove_btn.click(
+            on_remove, inputs=[class_pick, remove_pick, remove_confirm], outputs=[roster_note, remove_confirm, remove_pick], api_name="remove_students"
+        ))
         export_btn.click(on_export, inputs=[class_pick, student_pick, fmt, scope_pick], outputs=export_file, api_name="export")
         then_refresh(delete_btn.click(
             on_delete, inputs=[student_pick, confirm], outputs=[status, confirm, student_pick, export_file], api_name="delete_student"
