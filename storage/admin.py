@@ -2,7 +2,8 @@
 
     python -m storage.admin add-teacher NAME            (asks for the password; or --password-stdin)
     python -m storage.admin reset-password NAME         (same)
-    python -m storage.admin remove-teacher NAME
+    python -m storage.admin remove-teacher NAME [--reassign-to OTHER | --delete-students | --keep-students]
+                                                        (a teacher with students needs one of these)
     python -m storage.admin list-teachers
     python -m storage.admin create-class TEACHER "CLASS NAME"   (prints the join code alone on the last line)
     python -m storage.admin list-classes [TEACHER]
@@ -60,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         p.add_argument("username")
         p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    sub.add_parser("remove-teacher").add_argument("username")
+    p = sub.add_parser("remove-teacher", help="remove a teacher; one whose classes have students needs a choice for them")
+    p.add_argument("username")
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument("--reassign-to", metavar="TEACHER", help="give the classes and their students to this teacher")
+    choice.add_argument("--delete-students", action="store_true", help="delete the students' records (sessions, answers, flags)")
+    choice.add_argument("--keep-students", action="store_true", help="keep the students, unattached (their history stays)")
     sub.add_parser("list-teachers")
     p = sub.add_parser("create-class")
     p.add_argument("teacher")
@@ -98,9 +104,25 @@ def _run(args: argparse.Namespace, school: SchoolStore) -> int:
             raise SystemExit(f"error: no teacher {args.username!r}")
         print(f"password of {args.username} reset")
     elif args.command == "remove-teacher":
-        if not school.remove_teacher(args.username):
+        if school.teacher(args.username) is None:
             raise SystemExit(f"error: no teacher {args.username!r}")
-        print(f"teacher {args.username} removed (their classes too; students keep their history)")
+        students = school.teacher_student_count(args.username)
+        if students and not (args.reassign_to or args.delete_students or args.keep_students):
+            raise SystemExit(
+                f"error: {args.username}'s classes have {students} student(s). Choose what happens to them:\n"
+                f"  --reassign-to TEACHER   give the classes and their students to another teacher\n"
+                f"  --delete-students       delete the students' records (sessions, answers, flags)\n"
+                f"  --keep-students         keep them, unattached to any class (their history stays)"
+            )
+        if args.reassign_to:
+            moved = school.reassign_classes(args.username, args.reassign_to)
+            if moved is None:
+                raise SystemExit(f"error: no teacher {args.reassign_to!r} to reassign to (or it is the same teacher)")
+            print(f"{moved} class(es) of {args.username} now belong to {args.reassign_to}")
+        elif args.delete_students:
+            print(f"{school.delete_teacher_students(args.username)} student(s) deleted with their records")
+        school.remove_teacher(args.username)
+        print(f"teacher {args.username} removed")
     elif args.command == "list-teachers":
         for t in school.teachers():
             print(f"{t.username}\tsince {t.created_at:%Y-%m-%d}")

@@ -137,6 +137,51 @@ class SchoolStore:
             self.set_password(username, password)
             return self.teacher(username)  # type: ignore[return-value]
 
+    def teacher_student_count(self, username: str) -> int:
+        """Students in this teacher's classes (what a removal would strand)."""
+
+        def work(db: Session) -> int:
+            return db.scalar(
+                select(func.count(Student.id)).join(Classroom, Student.class_id == Classroom.id)
+                .join(Teacher, Classroom.teacher_id == Teacher.id).where(Teacher.username == username)
+            ) or 0
+
+        return self._read(work)
+
+    def reassign_classes(self, username: str, to_username: str) -> int | None:
+        """Give every class of ``username`` (students and all) to ``to_username``; how many,
+        or None when either teacher does not exist (or they are the same)."""
+
+        def work(db: Session) -> int | None:
+            source = db.scalars(select(Teacher).where(Teacher.username == username)).one_or_none()
+            target = db.scalars(select(Teacher).where(Teacher.username == to_username)).one_or_none()
+            if source is None or target is None or source.id == target.id:
+                return None
+            return db.execute(update(Classroom).where(Classroom.teacher_id == source.id).values(teacher_id=target.id)).rowcount
+
+        return self._write(work)
+
+    def delete_teacher_students(self, username: str) -> int:
+        """Delete every student of this teacher's classes with all their records (as ``delete_student``)."""
+
+        def work(db: Session) -> int:
+            ids = db.scalars(
+                select(Student.id).join(Classroom, Student.class_id == Classroom.id)
+                .join(Teacher, Classroom.teacher_id == Teacher.id).where(Teacher.username == username)
+            ).all()
+            if not ids:
+                return 0
+            if self.dialect == "sqlite":
+                db.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+            return db.execute(delete(Student).where(Student.id.in_(ids))).rowcount
+
+        deleted = self._write(work)
+        if deleted and self.dialect == "sqlite":
+            with self.store._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.rollback()
+        return deleted
+
     def remove_teacher(self, username: str) -> bool:
         """Delete the account and its classes; their students stay, unattached."""
 

@@ -63,3 +63,34 @@ def test_admin_uses_the_apps_data_dir_by_default(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "tutor.db").is_file()
+
+
+def test_removing_a_teacher_with_students_offers_to_reassign_or_delete(database_url: str) -> None:  # noqa: F811
+    """Issue 11 row 17: a removal no longer strands students silently; the admin chooses."""
+    for name in ("ms_lee", "mr_k", "ms_b"):
+        assert admin(database_url, "add-teacher", name, "--password-stdin", stdin="correct horse battery\n").returncode == 0
+    engine = make_engine(database_url)
+    try:
+        school = SchoolStore(Store(engine))
+        lee_class = school.create_class(school.teacher("ms_lee").id, "Lee 9A")
+        k_class = school.create_class(school.teacher("mr_k").id, "K 10B")
+        ada = school.store.student_for_token("ada-token-aaaaaaaaaaaaaaaa")
+        bob = school.store.student_for_token("bob-token-bbbbbbbbbbbbbbbb")
+        school.join_class(ada.id, "Ada", lee_class.join_code)
+        school.join_class(bob.id, "Bob", k_class.join_code)
+
+        refused = admin(database_url, "remove-teacher", "ms_lee")
+        assert refused.returncode != 0 and "--reassign-to" in refused.stderr and "--delete-students" in refused.stderr
+        assert school.teacher("ms_lee") is not None  # nothing removed
+
+        moved = admin(database_url, "remove-teacher", "ms_lee", "--reassign-to", "ms_b")
+        assert moved.returncode == 0, moved.stderr
+        assert school.teacher("ms_lee") is None
+        assert school.class_of_student(ada.id).teacher_id == school.teacher("ms_b").id
+
+        deleted = admin(database_url, "remove-teacher", "mr_k", "--delete-students")
+        assert deleted.returncode == 0, deleted.stderr
+        assert school.store.find_student("bob-token-bbbbbbbbbbbbbbbb") is None
+        assert school.store.find_student("ada-token-aaaaaaaaaaaaaaaa") is not None
+    finally:
+        engine.dispose()
