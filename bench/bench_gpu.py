@@ -55,21 +55,11 @@ from tutor.backends.base import GenerationSettings  # noqa: E402
 from tutor.backends.batching import BatchedBackend  # noqa: E402
 from tutor.backends.transformers_backend import TransformersBackend, attention_implementation  # noqa: E402
 from tutor.prompts import load_prompt  # noqa: E402
+from bench.questions import QUESTIONS  # noqa: E402 - the same prompts as bench_serving.py
 
 CONFIG_FILE = Path(__file__).with_name("phi4_mini_reasoning_config.json")
 DEMO_MODEL = "SmolLM2-135M-Instruct"
 
-QUESTIONS = [
-    "Solve 3x + 5 = 11 step by step.",
-    "What is the derivative of x^3 + 2x?",
-    "Factor x^2 - 5x + 6.",
-    "A train travels 120 km in 1.5 hours. What is its average speed?",
-    "Simplify (2x^2 * 3x) / x.",
-    "What is 15% of 80?",
-    "Solve the system x + y = 10, x - y = 2.",
-    "Find the area of a circle with radius 3.",
-]
-"""The questions of bench/bench_serving.py."""
 SYSTEM_TOKENS = 214
 QUESTION_TOKENS = [16, 13, 12, 21, 16, 11, 19, 11]
 """Token counts of the app's system prompt and of QUESTIONS with the demo tokenizer
