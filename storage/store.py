@@ -38,7 +38,8 @@ def valid_token(token: object) -> bool:
     """Is ``token`` shaped like a browser identity (checked before any limit is charged)?"""
     return isinstance(token, str) and bool(TOKEN_PATTERN.fullmatch(token))
 TITLE_MAX_CHARS = 80
-REPLY_STATUSES = frozenset({"complete", "stopped", "failed"})
+REPLY_STATUSES = frozenset({"complete", "cut", "stopped", "failed"})
+"""``cut``: the reply stopped at the token limit (its text is kept, as for ``stopped``)."""
 ATTEMPT_STATUSES = frozenset({"correct", "incorrect", "unparseable", "timeout"})
 
 # SQLite's busy_timeout (10 s) already waits inside each statement; this loop
@@ -162,7 +163,7 @@ class Store:
     ) -> MessageRecord:
         """Write the reply once, when generation ends; a "stopped" reply keeps the partial text.
 
-        Raises ValueError for a status outside complete/stopped/failed or when
+        Raises ValueError for a status outside complete/cut/stopped/failed or when
         the message is no longer "generating" (a reply is written only once).
         """
         if status not in REPLY_STATUSES:

@@ -28,8 +28,17 @@ def free_port() -> int:
 
 
 class ServeProcess:
-    def __init__(self, model_dir: Path, log_path: Path):
+    """``transformers serve`` on a free loopback port.
+
+    Defaults are the tests' (float32, one OpenMP thread, one request at a time);
+    ``bench/bench_peers.py`` asks for ``continuous_batching=True``, the app's CPU dtype and all
+    cores (``threads=None`` leaves ``OMP_NUM_THREADS`` as the environment has it)."""
+
+    def __init__(self, model_dir: Path, log_path: Path, continuous_batching: bool = False, dtype: str = "float32", threads: int | None = 1):
         self.model = str(model_dir)
+        self.continuous_batching = continuous_batching
+        self.dtype = dtype
+        self.threads = threads
         self.port = free_port()
         self.root = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.root}/v1"
@@ -38,10 +47,15 @@ class ServeProcess:
 
     def start(self, timeout: float = 120.0) -> "ServeProcess":
         cli = Path(sys.executable).with_name("transformers")
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1", "OMP_NUM_THREADS": "1"}
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1"}
+        if self.threads is not None:
+            env["OMP_NUM_THREADS"] = str(self.threads)
+        args = [str(cli), "serve", self.model, "--host", "127.0.0.1", "--port", str(self.port), "--device", "cpu", "--dtype", self.dtype]
+        if self.continuous_batching:
+            args.append("--continuous-batching")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [str(cli), "serve", self.model, "--host", "127.0.0.1", "--port", str(self.port), "--device", "cpu", "--dtype", "float32"],
+            args,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -24,6 +24,8 @@ MODES = {"Show solution": "solution", "Hint": "hint", "Coach me": "coach"}
 GUIDED = frozenset({"hint", "coach"})
 PROMPTS = {mode: load_prompt(Path(__file__).parent / "prompts" / f"{mode}.md").system for mode in GUIDED}
 NEXT_HINT = "Next hint, please."
+REVEAL = "Show me the solution, please."
+"""Stored as the question of a turn that revealed a guided session's solution."""
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 

@@ -20,7 +20,8 @@ from tutor.answer_reference import check_against, reference_for
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.cas import cas_answer, cross_check
 from tutor.checking import Verdict, parse_preview
-from tutor.modes import GUIDED, ScreenedText, conversation, guided_messages
+from tutor.conversation import Conversation, ReplyView, conversation_of, verdict_line
+from tutor.modes import GUIDED, REVEAL, ScreenedText, conversation, guided_messages
 from tutor.prompts import load_prompt
 from tutor.rate_limit import AskLimits, ConcurrencyLimits
 from tutor.rate_limit import JoinLimits
@@ -49,26 +50,6 @@ def solution_messages(question: str, turns: list[tuple[str, str]] = (), worked_e
     (question, solution) of the session."""
     example = [(PROMPT.example_question, PROMPT.example_answer)] if worked_example else []
     return conversation(SYSTEM_PROMPT, [*example, *turns], question)
-
-
-@dataclass(frozen=True)
-class ReplyView:
-    """What the student sees of a reply at one moment."""
-
-    message_id: int | None = None
-    session_id: int | None = None
-    reasoning: str = ""
-    solution: str = ""
-    thinking: bool = False
-    final_answer: str | None = None
-    status: str = "generating"
-    """generating | complete | stopped | failed | refused"""
-    notice: str | None = None
-    """A message for the student (refusal, failure), safe to show."""
-    mode: str = "solution"
-    """solution | hint | coach; guided modes never carry the final answer or the reasoning."""
-    cas_note: str | None = None
-    """The computer-algebra badge: "Verified by computer algebra" or a warning with its result."""
 
 
 class _StoppedEarly(Exception):
@@ -122,8 +103,9 @@ class TutorService:
         return self.store.find_student(token)
 
     def history(self, token: str) -> list[SessionRecord]:
+        """The student's tutor conversations, most recent first (practice sessions left out)."""
         found = self.known_student(token)
-        return self.store.sessions_for_student(found.id) if found else []
+        return [s for s in self.store.sessions_for_student(found.id) if s.mode != "practice"] if found else []
 
     def session(self, token: str, session_id: int) -> SessionDetail | None:
         found = self.known_student(token)
@@ -211,11 +193,12 @@ class TutorService:
             if mode == "solution" and not revealing and not self._solutions_allowed(student.id):
                 mode, rule_notice = "hint", SOLUTIONS_OFF
             detail = self.store.session_detail(session_id, student.id) if session_id else None
-            if detail is not None and detail.session.mode != mode:
+            if detail is not None and detail.session.mode != mode and not revealing:
                 detail = None  # a new mode starts a new session
             if detail is None:
                 detail = SessionDetail(self.store.start_session(student.id, question[:80], mode), [])
-            message = self.store.add_question(detail.session.id, question, self.backend.model_id, self.settings.as_dict())
+            asked = REVEAL if revealing and detail.messages else question
+            message = self.store.add_question(detail.session.id, asked, self.backend.model_id, self.settings.as_dict())
         except StorageError:
             log.exception("could not store a question")
             yield ReplyView(status="refused", notice=SAVE_FAILED)
@@ -241,7 +224,7 @@ class TutorService:
                 messages = guided_messages(mode, turns, question)
                 screen = ScreenedText(reference, messages)
             else:
-                messages = self._messages(question, detail)
+                messages = self._messages(question, None if revealing else detail)
             generation = self._start(student.id, messages)
             last = saved = time.monotonic()
             for chunk in generation:
@@ -260,7 +243,7 @@ class TutorService:
                     if screen.leaked:
                         generation.cancel()  # the rest would only be cut too
                         break
-            status = "stopped" if generation.cancelled.is_set() and not (screen and screen.leaked) else "complete"
+            status = "stopped" if generation.cancelled.is_set() and not (screen and screen.leaked) else "cut" if generation.cut_short else "complete"
         except _StoppedEarly:
             status = "stopped"
         except GenerationError as exc:
@@ -289,7 +272,7 @@ class TutorService:
             yield replace(view, solution=record["solution"], status=status, notice=notice)
             return
         final = replace(self._view(view, text), status=status, thinking=False, notice=notice)
-        if status == "complete" and not detail.messages:
+        if status == "complete" and (revealing or not detail.messages):
             final = replace(final, cas_note=self._cross_check(message.id, question, parsed.final_answer))
         yield final
 
@@ -360,10 +343,14 @@ class TutorService:
             log.warning("checkpoint of message %s skipped: database busy", message_id)
 
     def reveal(self, token: str, session_id: int | None, address: str | None = None) -> Iterator[ReplyView]:
-        """The worked solution of a guided session, when the student asks for it.
+        """The worked solution of a guided session, when the student asks for it, as a new turn
+        of the same conversation.
 
         Allowed unless the student's class forbids it (a teacher setting); a student who has
-        already checked a correct answer may always see it.
+        already checked a correct answer may always see it. Costs no model call where the
+        guided mode worked the solution out privately (kept in the first turn's ``reasoning``)
+        or an earlier Reveal wrote it; only where computer algebra settled the question (so
+        nothing was worked out) is the solution generated, once.
         """
         detail = self.session(token, session_id) if session_id else None
         if detail is None or not detail.messages or detail.session.mode not in GUIDED:
@@ -374,38 +361,49 @@ class TutorService:
         if joined is not None and not joined.allow_show_solution and not solved:
             yield ReplyView(status="refused", notice="Your teacher has chosen not to show worked solutions in this class. Keep going — ask for another hint!")
             return
-        yield from self.ask(token, detail.messages[0][0].question, None, "solution", address, revealing=True)
+        first = detail.messages[0][0]
+        shown = next((m for m, _ in detail.messages if m.question == REVEAL and m.status == "complete" and m.solution), None)
+        worked = shown.solution if shown else first.reasoning
+        if not worked:
+            yield from self.ask(token, first.question, detail.session.id, "solution", address, revealing=True)
+            return
+        answer = shown.final_answer if shown else first.final_answer
+        try:
+            message = self.store.add_question(detail.session.id, REVEAL, self.backend.model_id, self.settings.as_dict())
+        except StorageError:
+            log.exception("could not store a reveal")
+            yield ReplyView(status="refused", notice=SAVE_FAILED)
+            return
+        self._store_reply(message.id, reasoning="", solution=worked, final_answer=answer, status="complete", error=None)
+        yield ReplyView(
+            message_id=message.id, session_id=detail.session.id, solution=worked, final_answer=answer, status="complete",
+            cas_note=self._cross_check(message.id, first.question, answer),
+        )
 
     def _solutions_allowed(self, student_id: int) -> bool:
         joined = self.school.class_of_student(student_id)
         return joined is None or joined.allow_show_solution
 
-    def session_view(self, token: str, session_id: int) -> ReplyView | None:
-        """A stored session as one view: its transcript, and what may be shown of the answer."""
-        detail = self.session(token, session_id)
-        if detail is None or not detail.messages:
+    def conversation(self, token: str, session_id: int | None = None) -> Conversation | None:
+        """A stored conversation (the latest when ``session_id`` is None), as the student saw it.
+
+        The computer-algebra badge of its first reply is worked out again (it is not stored):
+        one bounded cross-check per opened conversation."""
+        if session_id is None:
+            listed = self.history(token)
+            session_id = listed[0].id if listed else None
+        detail = self.session(token, session_id) if session_id else None
+        if detail is None or detail.session.mode == "practice" or not detail.messages:
             return None
-        guided = detail.session.mode in GUIDED
-        practice = detail.session.mode == "practice"
-        solved = any(a.correct for _, attempts in detail.messages for a in attempts)
-        parts = []
-        for msg, attempts in detail.messages:
-            label = "Practice problem" if practice else "You" if guided else "Question"
-            parts.append(f"**{label}:** {msg.question}" + ("" if practice else f"\n\n{msg.solution or '_(no reply saved)_'}"))
-            if msg.status != "complete":
-                parts.append(f"_Reply {msg.status}._")
-            parts += [f"Your answer `{a.answer}`: {'Correct' if a.correct else 'Not quite'}" for a in attempts]
-        last = detail.messages[-1][0]
-        hide = (guided or practice) and not solved  # the answer stays hidden until solved
-        return ReplyView(
-            message_id=last.id,
-            session_id=detail.session.id,
-            reasoning="" if guided else last.reasoning,
-            solution="\n\n---\n\n".join(parts),
-            final_answer=None if hide else last.final_answer,
-            status="complete",
-            mode=detail.session.mode,
-        )
+        first = detail.messages[0][0]
+        badge = None
+        if detail.session.mode == "solution" and first.status == "complete":
+            try:
+                result = cross_check(first.question, first.final_answer)
+                badge = result.message if result else None
+            except Exception:  # noqa: BLE001 - a badge is optional
+                log.exception("cross-check failed")
+        return conversation_of(detail, badge)
 
     def stop(self, token: str) -> bool:
         """Stop this student's running reply; True if one was running."""
@@ -450,15 +448,15 @@ class TutorService:
         reference = reference_for(message.question, message.final_answer, cross_checked=self._cross_checked(token, message))
         verdict = check_against(answer, reference)
         if verdict is None:
+            if message.status == "cut":
+                return CheckResult(None, "The tutor's reply was cut short before its final answer, so there is nothing to check against. Try asking again, perhaps a smaller part of the question.")
             return CheckResult(None, "The tutor gave no final answer to this question, so there is nothing to check against. Try asking again.")
         if verdict.busy:  # the load's fault, not the student's: not an attempt, no flag
             return CheckResult(None, verdict.feedback)
         self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
         self._raise_flags(message.id, lambda: flags.attempt_flags(
             [(a.status, a.correct) for a in self.school.attempts_for_message(message.id)], answer))
-        lead = {"correct": "Correct!", "incorrect": "Not quite."}.get(verdict.status)
-        said = verdict.feedback if lead is None or verdict.feedback.lower().startswith(lead.lower().rstrip("!.")) else f"{lead} {verdict.feedback}"
-        return CheckResult(verdict, f"{said} {reference.note}".strip())
+        return CheckResult(verdict, verdict_line(verdict.status, verdict.feedback, reference.note))
 
     def _cross_checked(self, token: str, message: MessageRecord) -> bool:
         """Was this reply cross-checked (a complete reply to a Show-solution session's first question)?"""

@@ -66,7 +66,7 @@ def build_app(service: TutorService, data_dir: Path, *, https: bool = False) -> 
     app.state.queue_guard = guard
     app.add_middleware(StreamTracker, guard=guard)
     gr.mount_gradio_app(
-        app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, footer_links=[],
+        app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, head=student.HEAD, footer_links=[],
         app_kwargs=NO_API_DOCS,
     )
     exports.mount(app, TeacherReview(service.school, data_dir / "exports"))  # signed-in teacher's downloads (ui/exports.py)

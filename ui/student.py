@@ -1,4 +1,11 @@
-"""The student page: adapts ``TutorService`` to Gradio components; no tutoring logic here."""
+"""The student page: a tutoring conversation (``gr.Chatbot``) with a list of the student's
+conversations beside it; adapts ``TutorService`` to Gradio components, no tutoring logic here.
+
+Layout, laptop and phone alike: the conversation, the mode, the Question box with Solve/Stop,
+the guided buttons, then Your answer with Check answer; the sidebar (``Your sessions``, New
+conversation) is open on a laptop and folded on a phone (Gradio's ``gr.Sidebar``). Escape
+closes it (``HEAD``'s script).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,14 @@ import secrets
 
 import gradio as gr
 
-from tutor.math_markdown import final_answer_markdown, prepare_markdown
-from tutor.modes import GUIDED, MODES, NEXT_HINT
+from tutor.conversation import Conversation, ReplyView
+from tutor.modes import GUIDED, MODES, NEXT_HINT, REVEAL
 from tutor.practice_service import PracticeService
-from tutor.service import ReplyView, TutorService
+from tutor.service import TutorService
+from ui import student_api
+from ui.chat import ChatMessage, answer_message, conversation_messages, markdown, reply_messages, student_message, tutor_text
 from ui.practice import build_practice_tab
+from ui.student_api import LOADING, address_of, token_of
 from ui.uploads import CACHE_LIFETIME
 from ui.working import build_working_tab
 
@@ -22,49 +32,74 @@ LATEX = [
 """Bracket delimiters only: Gradio finds ``$`` math with a regex blind to ``\\$``, so prices
 ("costs $5 and $7") would turn into math. ``prepare_markdown`` writes all math this way."""
 CSS = """
-#final-answer { border: 2px solid #16a34a; border-radius: 8px; padding: 0.25rem 1rem; background: #f0fdf4; }
-.notice { color: #b45309; }
-#cas-note { font-weight: 600; }
+.gradio-container {
+  /* Gradio's orange primary (#f97316) under white text is 2.8:1; WCAG AA asks 4.5:1 */
+  --button-primary-background-fill: #c2410c;
+  --button-primary-background-fill-hover: #9a3412;
+  --button-primary-border-color: #c2410c;
+  --color-accent: #c2410c;  /* the selected tab's text, the same 2.8:1 */
+}
+[role="button"].title button.icon-button[disabled] { pointer-events: none; opacity: 1; }
+.notice { color: #92400e; }
+#conversation { min-height: 320px; }
+.card { border: 1px solid #d1d5db; border-radius: 12px; padding: 0.5rem 1rem; }
+@media (max-width: 640px) {
+  #conversation { height: 55vh !important; }
+  .gradio-container { padding-left: 4px !important; padding-right: 4px !important; }
+}
 """
-
-
-def _token(state: dict | None) -> str | None:
-    return (state or {}).get("token")
+HEAD = """<script>
+(() => {
+  const narrow = () => window.matchMedia("(max-width: 768px)").matches;
+  const fold = () => {
+    const toggle = document.querySelector(".sidebar.open > button.toggle-button");
+    if (toggle) toggle.click();
+    return Boolean(toggle);
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && fold()) document.querySelector(".sidebar > button.toggle-button")?.focus();
+  });
+  document.addEventListener("change", (event) => {
+    if (narrow() && event.target.closest && event.target.closest("#history")) fold();
+  });
+  let folded = !narrow();
+  const started = Date.now();
+  new MutationObserver(() => {
+    if (!folded && document.querySelector(".sidebar.open > button.toggle-button")) {
+      folded = true;
+      setTimeout(fold, 0);
+    } else if (!folded && Date.now() - started > 20000) {
+      folded = true;
+    }
+    // Gradio's Thinking title is a div role=button holding an unnamed icon button: screen
+    // readers meet two nested controls (axe: nested-interactive, button-name). The title
+    // itself toggles the block, so the inner one is disabled (no longer focusable) and lets
+    // clicks through to the title (CSS: pointer-events).
+    for (const inner of document.querySelectorAll('[role="button"].title button.icon-button:not([disabled])')) {
+      inner.disabled = true;
+      inner.setAttribute("aria-hidden", "true");
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>"""
+"""Escape folds the conversation list; on a phone it starts folded and folds again once a
+conversation is picked (Gradio's sidebar does neither; its own toggle button is clicked).
+Also mends an accessibility fault of Gradio's Thinking block (see the comment)."""
+PLACEHOLDER = "Ask a maths question below — for example *Solve 3x² + 4x + 5 = 1* — and watch the solution being worked out."
 
 
 def _history_choices(service: TutorService, token: str | None) -> list[tuple[str, int]]:
     if not token:
         return []
-    return [(f"{s.updated_at:%d %b %H:%M} · {s.title}", s.id) for s in service.history(token)]
+    return [(f"{s.title} · {s.updated_at:%d %b %H:%M}", s.id) for s in service.history(token)]
 
 
-def _markdown(text: str, streaming: bool) -> str:
-    return prepare_markdown(text, streaming=streaming, delimiters="brackets")
-
-
-def _final_markdown(view: ReplyView) -> str:
-    return "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets") if view.final_answer else ""
-
-
-def _render(view: ReplyView, streaming: bool, thinking_box=None, final_box=None) -> tuple:
-    """Component values for a reply; ``thinking_box`` and ``final_box`` override those updates."""
-    if final_box is None:
-        final = _final_markdown(view)
-        final_box = gr.update(value=final, visible=bool(final))
-    if thinking_box is None:
-        thinking_box = gr.update(visible=bool(view.reasoning), open=view.thinking or not view.solution)
-    return (
-        thinking_box,
-        _markdown(view.reasoning, streaming),
-        _markdown(view.solution, streaming),
-        final_box,
-        view.notice or "",
-        _markdown(view.cas_note or "", False),
-    )
-
-
-def _address(request: gr.Request | None) -> str | None:
-    return request.client.host if request is not None and request.client else None
+def _opened(conversation: Conversation | None) -> tuple:
+    """Component values for an opened (or no) conversation: chat, guided row, session, message."""
+    guided = gr.update(visible=bool(conversation and conversation.guided_open))
+    if conversation is None:
+        return [], guided, None, None
+    return conversation_messages(conversation), guided, conversation.session_id, conversation.message_id
 
 
 def build(service: TutorService, browser_secret: str) -> gr.Blocks:
@@ -74,32 +109,30 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
         session_id = gr.State(None)
         message_id = gr.State(None)
 
+        with gr.Sidebar(label="Conversations", open=True, elem_id="sidebar"):
+            new_session = gr.Button("New conversation", variant="secondary")
+            history = gr.Radio(label="Your sessions", choices=[], value=None, elem_id="history")
         gr.Markdown("# Math tutor\nAsk a maths question and watch the solution being worked out step by step.")
         with gr.Tab("Tutor"):
-            with gr.Row():
+            chat = gr.Chatbot(
+                label="Conversation", elem_id="conversation", height=560, latex_delimiters=LATEX, sanitize_html=True,
+                feedback_options=None, buttons=["copy"], placeholder=PLACEHOLDER, autoscroll=True,
+            )
+            mode = gr.Radio(list(MODES), value="Show solution", label="How should the tutor help?", elem_id="mode")
+            notice = gr.Markdown(elem_classes="notice", elem_id="notice")
+            with gr.Row(equal_height=True):
                 # Disabled until the page load has given this browser its identity, so nothing is asked anonymously.
                 question = gr.Textbox(label="Question", placeholder="e.g. Solve 3x^2 + 4x + 5 = 1", lines=1, max_lines=6, scale=5, interactive=False)
-                with gr.Column(scale=1, min_width=120):
+                with gr.Column(scale=1, min_width=100):
                     solve = gr.Button("Solve", variant="primary", interactive=False)
                     stop = gr.Button("Stop", variant="stop", visible=False)
-            mode = gr.Radio(list(MODES), value="Show solution", label="How should the tutor help?", elem_id="mode")
-            notice = gr.Markdown(elem_classes="notice")
-            with gr.Accordion("Thinking", open=True, visible=False) as thinking_box:
-                reasoning = gr.Markdown(latex_delimiters=LATEX, elem_id="reasoning")
-            solution = gr.Markdown(latex_delimiters=LATEX, elem_id="solution")
-            final = gr.Markdown(latex_delimiters=LATEX, elem_id="final-answer", visible=False)
-            cas_note = gr.Markdown(latex_delimiters=LATEX, elem_id="cas-note")
-            with gr.Column(visible=False) as guided_row:  # Hint / Coach me only
-                next_hint = gr.Button("Next hint", scale=1)
-                reveal = gr.Button("Reveal the solution", scale=1)
-            with gr.Row():
+            with gr.Row(visible=False) as guided_row:  # Hint / Coach me only
+                next_hint = gr.Button("Next hint")
+                reveal = gr.Button("Reveal the solution")
+            with gr.Row(equal_height=True):
                 answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)
-                check = gr.Button("Check answer", scale=1)
+                check = gr.Button("Check answer", scale=1, min_width=100)
             entered = gr.Markdown(latex_delimiters=LATEX, elem_id="entered")
-            verdict = gr.Markdown(latex_delimiters=LATEX, elem_id="verdict")
-            with gr.Row():
-                history = gr.Dropdown(label="Your sessions", choices=[], value=None, scale=5)
-                new_session = gr.Button("New session", scale=1)
         with gr.Tab("Practice"):
             build_practice_tab(practice, identity)
         with gr.Tab("Check my working"):
@@ -109,117 +142,118 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
             class_code = gr.Textbox(label="Class code", max_length=20, scale=1)
             join = gr.Button("Join class", scale=1)
         joined = gr.Markdown(elem_id="joined")
-
-        reply_outputs = [thinking_box, reasoning, solution, final, notice, cas_note]
+        student_api.register(service)
 
         def on_load(state: dict | None):
             state = dict(state or {})
-            if not _token(state):
+            if not token_of(state):
                 state["token"] = secrets.token_urlsafe(24)
-            ready = (gr.Textbox(interactive=True), gr.Button(interactive=True))
-            return state, gr.Dropdown(choices=_history_choices(service, state["token"]), value=None), *ready
+            token = state["token"]
+            latest = service.conversation(token)
+            listed = gr.Radio(choices=_history_choices(service, token), value=latest.session_id if latest else None)
+            return state, listed, *_opened(latest), gr.Textbox(interactive=True), gr.Button(interactive=True)
 
-        def stream(views, current_session):
-            """Component updates for a stream of reply views.
+        def stream(views, chat_so_far: list[ChatMessage], asked: ChatMessage, current_session: int | None):
+            """Chat updates for a stream of reply views.
 
-            Gradio builds a whole component for every property update it is sent (~160 us for
-            a Button or Markdown, measured), so between the first and last update only values
-            change: the buttons get their labels back, the final answer its (unchanged) text.
-            Layout blocks (Thinking, the guided row) take updates only."""
-            shown = None  # (visible, open) of the Thinking block: sent only when it changes,
-            # so a student who opens it again after the solution starts is not overruled
-            final_shown = None
+            The question joins the conversation (and leaves the box) once the tutor has taken it;
+            a refusal (empty, too long, too fast, busy) is a notice and the question stays in the
+            box. A reply in another session (a new mode starts one) starts the chat afresh.
+            Gradio builds a whole component for every property update it is sent (~160 us for a
+            Button, measured), so between the first and last update only values change."""
+            first = True
             for view in views:
                 if view.status == "refused":
-                    yield *(gr.update(),) * 4, view.notice, *(gr.update(),) * 4, current_session, gr.update(), gr.update()
+                    yield gr.update(), view.notice, gr.update(), *(gr.update(),) * 3, current_session, gr.update()
                     return
                 done = view.status != "generating"
-                state = (bool(view.reasoning), view.thinking or not view.solution)
-                box = gr.update() if state == shown else gr.update(visible=state[0], open=state[1])
-                shown = state
-                final = _final_markdown(view)
-                if final_shown is None or done:
-                    buttons = (gr.update(visible=done), gr.update(visible=not done))
-                else:
-                    buttons = ("Solve", "Stop")
-                final_update = final if final == final_shown else gr.update(value=final, visible=bool(final))
-                final_shown = final
-                guided = gr.update(visible=view.mode in GUIDED)
-                yield *_render(view, not done, box, final_update), *buttons, guided, view.session_id, view.message_id, ""
+                earlier = chat_so_far if view.session_id is None or view.session_id == current_session else []
+                chat = [*earlier, asked, *reply_messages(view)]
+                buttons = (gr.update(visible=done), gr.update(visible=not done)) if first or done else (gr.update(), gr.update())
+                guided = gr.update(visible=view.mode in GUIDED) if first or done else gr.update()
+                yield chat, "", "" if first else gr.update(), *buttons, guided, view.session_id or current_session, view.message_id
+                first = False
 
-        def on_solve(text: str, picked_mode: str, state: dict | None, current_session: int | None, request: gr.Request):
-            token = _token(state)
+        def on_solve(text: str, picked_mode: str, state: dict | None, current_session: int | None, chat_so_far, request: gr.Request):
+            token = token_of(state)
             if not token:
-                yield *(gr.update(),) * 4, "Your page is still loading; please try again.", *(gr.update(),) * 4, current_session, None, ""
+                yield gr.update(), LOADING, *(gr.update(),) * 4, current_session, gr.update()
                 return
-            yield from stream(service.ask(token, text, current_session, MODES.get(picked_mode, "solution"), _address(request)), current_session)
+            views = service.ask(token, text, current_session, MODES.get(picked_mode, "solution"), address_of(request))
+            yield from stream(views, chat_so_far or [], student_message(text.strip()), current_session)
 
-        def on_next_hint(state: dict | None, current_session: int | None, request: gr.Request):
-            token = _token(state)
+        def on_next_hint(state: dict | None, current_session: int | None, chat_so_far, request: gr.Request):
+            token = token_of(state)
             if token:
-                yield from stream(service.ask(token, NEXT_HINT, current_session, "hint", _address(request)), current_session)
+                yield from stream(service.ask(token, NEXT_HINT, current_session, "hint", address_of(request)), chat_so_far or [], student_message(NEXT_HINT), current_session)
 
-        def on_reveal(state: dict | None, current_session: int | None, request: gr.Request):
-            token = _token(state)
+        def on_reveal(state: dict | None, current_session: int | None, chat_so_far, request: gr.Request):
+            token = token_of(state)
             if token:
-                yield from stream(service.reveal(token, current_session, _address(request)), current_session)
+                yield from stream(service.reveal(token, current_session, address_of(request)), chat_so_far or [], student_message(REVEAL), current_session)
 
         def on_stop(state: dict | None):
-            if _token(state):
-                service.stop(_token(state))
+            if token_of(state):
+                service.stop(token_of(state))
 
-        def on_check(text: str, state: dict | None, current_message: int | None):
-            token = _token(state)
+        def on_check(text: str, state: dict | None, current_message: int | None, chat_so_far):
+            """A verdict joins the conversation (and the box clears); anything else is a notice."""
+            token = token_of(state)
             if not token:
-                return "Your page is still loading; please try again."
-            return service.check(token, current_message, text).message
+                return gr.update(), LOADING, gr.update()
+            result = service.check(token, current_message, text)
+            if result.verdict is None:
+                return gr.update(), result.message, gr.update()
+            return [*(chat_so_far or []), answer_message(text), tutor_text(markdown(result.message))], "", ""
 
         def on_preview(text: str):
             latex = service.preview(text)
             if latex is None:
                 return "I can't read that yet." if text.strip() else ""
-            return "You entered: " + _markdown(f"\\({latex}\\)", False)
+            return "You entered: " + markdown(f"\\({latex}\\)")
 
         def on_pick(picked: int | None, state: dict | None):
-            token = _token(state)
-            view = service.session_view(token, picked) if token and picked else None
-            if view is None:
-                return *(gr.update(),) * 6, gr.update(), None, None, ""
-            return *_render(view, streaming=False), gr.update(visible=view.mode in GUIDED), view.session_id, view.message_id, ""
+            token = token_of(state)
+            found = service.conversation(token, picked) if token and isinstance(picked, int) else None
+            if found is None:
+                return *(gr.update(),) * 4, ""
+            return *_opened(found), ""
 
         def on_join(name: str, code: str, state: dict | None, request: gr.Request):
-            token = _token(state)
+            token = token_of(state)
             if not token:
-                return "Your page is still loading; please try again."
-            return html.escape(service.join_class(token, name, code, _address(request)))
+                return LOADING
+            return html.escape(service.join_class(token, name, code, address_of(request)))
 
         def on_class(state: dict | None):
-            token = _token(state)
+            token = token_of(state)
             name = service.current_class(token) if token else None
             return f"You are in the class {html.escape(name)}." if name else ""
 
         def on_new():
-            cleared = (gr.update(visible=False), "", "", gr.update(value="", visible=False), "", "")
-            return *cleared, gr.update(visible=False), None, None, "", gr.Dropdown(value=None)
+            return [], gr.update(visible=False), None, None, "", gr.Radio(value=None)
+
+        def on_refresh(state: dict | None, current_session: int | None):
+            return gr.Radio(choices=_history_choices(service, token_of(state)), value=current_session)
 
         private = dict(api_visibility="private")
-        page.load(on_load, inputs=identity, outputs=[identity, history, question, solve], queue=False, **private)
-        stream_outputs = [*reply_outputs, solve, stop, guided_row, session_id, message_id, verdict]
-        streaming = dict(outputs=stream_outputs, concurrency_limit=None, show_progress="hidden")
-        refresh = dict(fn=lambda s: gr.Dropdown(choices=_history_choices(service, _token(s))), inputs=identity, outputs=history, queue=False)
-        solve_inputs = [question, mode, identity, session_id]
-        question.submit(on_solve, inputs=solve_inputs, **streaming, **private).then(**refresh, **private)
-        solve.click(on_solve, inputs=solve_inputs, **streaming, api_name="solve").then(**refresh, **private)
-        next_hint.click(on_next_hint, inputs=[identity, session_id], **streaming, api_name="next_hint").then(**refresh, **private)
-        reveal.click(on_reveal, inputs=[identity, session_id], **streaming, api_name="reveal_solution").then(**refresh, **private)
-        stop.click(on_stop, inputs=identity, outputs=None, queue=False, api_name="stop")
-        check.click(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None, api_name="check")
-        answer.submit(on_check, inputs=[answer, identity, message_id], outputs=verdict, concurrency_limit=None, **private)
+        page.load(on_load, inputs=identity, outputs=[identity, history, chat, guided_row, session_id, message_id, question, solve], queue=False, **private)
+        stream_outputs = [chat, notice, question, solve, stop, guided_row, session_id, message_id]
+        streaming = dict(outputs=stream_outputs, concurrency_limit=None, show_progress="hidden", **private)
+        refresh = dict(fn=on_refresh, inputs=[identity, session_id], outputs=history, queue=False, show_progress="hidden", **private)
+        solve_inputs = [question, mode, identity, session_id, chat]
+        question.submit(on_solve, inputs=solve_inputs, **streaming).then(**refresh)
+        solve.click(on_solve, inputs=solve_inputs, **streaming).then(**refresh)
+        next_hint.click(on_next_hint, inputs=[identity, session_id, chat], **streaming).then(**refresh)
+        reveal.click(on_reveal, inputs=[identity, session_id, chat], **streaming).then(**refresh)
+        stop.click(on_stop, inputs=identity, outputs=None, queue=False, **private)
+        check_args = dict(fn=on_check, inputs=[answer, identity, message_id, chat], outputs=[chat, notice, answer], concurrency_limit=None, **private)
+        check.click(**check_args)
+        answer.submit(**check_args)
         answer.change(on_preview, inputs=answer, outputs=entered, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None, **private)
-        history.input(on_pick, inputs=[history, identity], outputs=[*reply_outputs, guided_row, session_id, message_id, verdict], api_name="open_session")
-        gr.Button("Refresh", visible=False).click(**refresh, api_name="history")
-        new_session.click(on_new, outputs=[*reply_outputs, guided_row, session_id, message_id, verdict, history], queue=False, **private)
-        join.click(on_join, inputs=[your_name, class_code, identity], outputs=joined, api_name="join_class")
-        class_code.submit(on_join, inputs=[your_name, class_code, identity], outputs=joined, api_visibility="undocumented")
-        page.load(on_class, inputs=identity, outputs=joined, queue=False, api_visibility="undocumented")
+        history.input(on_pick, inputs=[history, identity], outputs=[chat, guided_row, session_id, message_id, notice], **private)
+        new_session.click(on_new, outputs=[chat, guided_row, session_id, message_id, notice, history], queue=False, **private)
+        join.click(on_join, inputs=[your_name, class_code, identity], outputs=joined, **private)
+        class_code.submit(on_join, inputs=[your_name, class_code, identity], outputs=joined, **private)
+        page.load(on_class, inputs=identity, outputs=joined, queue=False, **private)
     return page

@@ -1,7 +1,9 @@
 """The one seam between the tutor and a model engine: messages in, text chunks out, cancellable.
 
 A backend only supplies ``_work(messages, settings, emit, cancelled)``, run on a worker
-thread; ``Generation`` turns it into an iterator the caller can stop. Hazards it handles:
+thread; ``Generation`` turns it into an iterator the caller can stop. ``_work`` returns
+``CUT_SHORT`` when the reply ended at ``max_new_tokens`` (the page then says the reply was cut
+short rather than showing a half-written formula as if it were the answer), else ``None``. Hazards it handles:
 an exception in the worker is re-raised in the consumer (never a hung spinner), and a worker
 silent for ``stall_timeout`` seconds is treated as failed.
 """
@@ -19,6 +21,8 @@ from typing import Any
 Message = dict[str, str]
 """``{"role": "system" | "user" | "assistant", "content": str}``"""
 Emit = Callable[[str], None]
+CUT_SHORT = "length"
+"""What ``_work`` returns when the reply hit ``max_new_tokens`` (OpenAI's ``finish_reason``)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,9 @@ class Generation(Iterator[str]):
     returned (the thread is no longer computing).
     """
 
-    def __init__(self, work: Callable[[Emit, threading.Event], None], stall_timeout: float = 60.0):
+    def __init__(self, work: Callable[[Emit, threading.Event], str | None], stall_timeout: float = 60.0):
+        self.finish_reason: str | None = None
+        """``CUT_SHORT`` once the worker returned it; read after the iterator is exhausted."""
         self._queue: queue.Queue[Any] = queue.Queue()
         self._stall_timeout = stall_timeout
         self.cancelled = threading.Event()
@@ -54,9 +60,9 @@ class Generation(Iterator[str]):
         self.thread = threading.Thread(target=self._run, args=(work,), name=f"tutor-generate-{next(_ids)}", daemon=True)
         self.thread.start()
 
-    def _run(self, work: Callable[[Emit, threading.Event], None]) -> None:
+    def _run(self, work: Callable[[Emit, threading.Event], str | None]) -> None:
         try:
-            work(self._queue.put, self.cancelled)
+            self.finish_reason = work(self._queue.put, self.cancelled)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
             self._queue.put(exc)
         finally:
@@ -80,6 +86,11 @@ class Generation(Iterator[str]):
     def cancel(self) -> None:
         self.cancelled.set()
 
+    @property
+    def cut_short(self) -> bool:
+        """Did the reply stop at the token limit (and not because Stop was pressed)?"""
+        return self.finish_reason == CUT_SHORT and not self.cancelled.is_set()
+
     def close(self) -> None:
         """Cancel and wait briefly for the worker; safe to call twice."""
         self.cancel()
@@ -96,8 +107,9 @@ class Backend(ABC):
         return Generation(lambda emit, cancelled: self._work(messages, settings, emit, cancelled), self.stall_timeout)
 
     @abstractmethod
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
-        """Generate, calling ``emit(chunk)`` per text chunk; return soon after ``cancelled`` is set."""
+    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
+        """Generate, calling ``emit(chunk)`` per text chunk; return soon after ``cancelled`` is set,
+        and return ``CUT_SHORT`` if generation stopped at ``settings.max_new_tokens``."""
 
     def ready(self) -> bool:
         return True

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import torch
 from transformers import DynamicCache
 
-from tutor.backends.base import Backend, Emit, GenerationError, GenerationSettings, Message
+from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationError, GenerationSettings, Message
 from tutor.backends.transformers_backend import TransformersBackend, _EmitStreamer
 from tutor.model_source import ModelLocation
 
@@ -74,6 +74,8 @@ class _Request:
     first_token_at: float | None = None
     shared: int = 0
     """Leading prompt tokens other requests may share (the conversation before the last message)."""
+    hit_limit: bool = False
+    """Ended at ``settings.max_new_tokens`` rather than at an end-of-sequence token."""
 
     def __post_init__(self) -> None:
         self.tokens = list(self.prompt)
@@ -180,12 +182,13 @@ class BatchedBackend(Backend):
         return cls(engine, max_batch=max_batch)
 
     # the Backend seam ---------------------------------------------------------
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
+    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
         prompt = self.engine.prompt_ids(messages)["input_ids"][0].tolist()
         request = self.submit(prompt, settings, emit, cancelled, shared=self._shared_length(messages, prompt))
         request.finished.wait()
         if request.error is not None:
             raise request.error
+        return CUT_SHORT if request.hit_limit else None
 
     def _shared_length(self, messages: list[Message], prompt: list[int]) -> int:
         """How many leading tokens of ``prompt`` are the conversation before its last message,
@@ -396,6 +399,7 @@ class BatchedBackend(Backend):
             self.generated_tokens += 1
             row.streamer.put(torch.tensor([token]))
             if row.generated >= row.settings.max_new_tokens or row.cancelled.is_set():
+                row.hit_limit = row.generated >= row.settings.max_new_tokens
                 self._finish(row)
                 continue
             keep.append(i)

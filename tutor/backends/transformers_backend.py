@@ -18,7 +18,7 @@ import threading
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList, TextStreamer
 
-from tutor.backends.base import Backend, Emit, GenerationSettings, Message
+from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationSettings, Message
 from tutor.model_source import ModelLocation
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class TransformersBackend(Backend):
         enc = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
         return {k: v.to(self.model.device) for k, v in enc.items()}
 
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
+    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
         inputs = self.prompt_ids(messages)
         sampling = (
             {"do_sample": True, "temperature": settings.temperature, "top_p": settings.top_p}
@@ -112,7 +112,7 @@ class TransformersBackend(Backend):
             else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
         )
         with torch.inference_mode():
-            self.model.generate(
+            output = self.model.generate(
                 **inputs,
                 max_new_tokens=settings.max_new_tokens,
                 streamer=_EmitStreamer(self.tokenizer, emit, self._strip),
@@ -120,3 +120,7 @@ class TransformersBackend(Backend):
                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
                 **sampling,
             )
+        new = output[0, inputs["input_ids"].shape[1]:].tolist()
+        eos = self.model.generation_config.eos_token_id
+        ends = set(eos if isinstance(eos, list) else [eos]) | {self.tokenizer.eos_token_id}
+        return CUT_SHORT if len(new) >= settings.max_new_tokens and new[-1] not in ends else None

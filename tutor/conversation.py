@@ -1,0 +1,113 @@
+"""A stored session as the conversation a student sees: turns of question, reply and checks.
+
+What may be shown is decided here, not in the page: in Hint and Coach me the privately worked
+solution and the answer stay hidden (a turn that revealed the solution shows it), and a
+practice session is not a conversation at all (it is listed under Practice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from storage import AttemptRecord, MessageRecord, SessionDetail
+from tutor.modes import GUIDED, REVEAL
+
+VERDICT_LEADS = {"correct": "Correct!", "incorrect": "Not quite."}
+"""The word a verdict line starts with (CONTRACT: the verdict contains Correct or Not quite)."""
+
+
+def verdict_line(status: str, feedback: str, note: str = "") -> str:
+    """One line for a checked answer: ``Correct!``/``Not quite.`` then the feedback (never twice)."""
+    lead = VERDICT_LEADS.get(status)
+    said = feedback if lead is None or feedback.lower().startswith(lead.lower().rstrip("!.")) else f"{lead} {feedback}"
+    return f"{said} {note}".strip()
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    """What the student sees of one reply (streaming or stored)."""
+
+    message_id: int | None = None
+    session_id: int | None = None
+    reasoning: str = ""
+    solution: str = ""
+    thinking: bool = False
+    """The model is still inside its reasoning (the Thinking block is open, with a spinner)."""
+    final_answer: str | None = None
+    status: str = "generating"
+    """generating | complete | cut (stopped at the token limit) | stopped | failed | interrupted | refused"""
+    notice: str | None = None
+    """A message for the student (refusal, waiting, failure), safe to show."""
+    mode: str = "solution"
+    """solution | hint | coach; guided modes never carry the final answer or the reasoning
+    (a reply that reveals a guided session's solution has mode ``solution``)."""
+    cas_note: str | None = None
+    """The computer-algebra badge: "Verified by computer algebra" or a warning with its result."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    answer: str
+    verdict: str
+    """The line the student was shown (``verdict_line``)."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    """As the student sent it; ``NEXT_HINT`` or ``REVEAL`` for those buttons."""
+    reply: ReplyView
+    attempts: tuple[Attempt, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Conversation:
+    session_id: int
+    mode: str
+    title: str
+    turns: tuple[Turn, ...]
+
+    @property
+    def message_id(self) -> int | None:
+        """The reply a typed answer is checked against: the latest."""
+        return self.turns[-1].reply.message_id if self.turns else None
+
+    @property
+    def guided_open(self) -> bool:
+        """Do Next hint / Reveal apply (a guided session whose solution is not revealed yet)?"""
+        return self.mode in GUIDED and not any(t.question == REVEAL for t in self.turns)
+
+
+def _attempt(a: AttemptRecord) -> Attempt:
+    return Attempt(a.answer, verdict_line(a.status, a.feedback))
+
+
+def _reply(message: MessageRecord, mode: str) -> ReplyView:
+    revealed = mode in GUIDED and message.question == REVEAL
+    shown_mode = "solution" if revealed else mode
+    guided = shown_mode in GUIDED
+    return ReplyView(
+        message_id=message.id,
+        session_id=message.session_id,
+        reasoning="" if guided else message.reasoning,
+        solution=message.solution,
+        final_answer=None if guided else message.final_answer,
+        status="interrupted" if message.status == "generating" else message.status,
+        mode=shown_mode,
+    )
+
+
+def conversation_of(detail: SessionDetail, first_badge: str | None = None) -> Conversation | None:
+    """The conversation of a stored session; None for a practice session or an empty one.
+
+    ``first_badge``: the computer-algebra note of the first reply (recomputed by the caller,
+    it is not stored)."""
+    if detail.session.mode == "practice" or not detail.messages:
+        return None
+    turns = []
+    for i, (message, attempts) in enumerate(detail.messages):
+        reply = _reply(message, detail.session.mode)
+        if i == 0 and first_badge and reply.mode == "solution":
+            reply = replace(reply, cas_note=first_badge)
+        turns.append(Turn(message.question, reply, tuple(_attempt(a) for a in attempts)))
+    return Conversation(detail.session.id, detail.session.mode, detail.session.title, tuple(turns))

@@ -1,0 +1,85 @@
+"""Turns and replies as ``gr.Chatbot`` messages: the student's on the right, the tutor's on the left.
+
+Every text goes through ``prepare_markdown`` (brackets for KaTeX in the browser): the model's
+and the student's alike, so no link, image or raw HTML renders and a half-written formula
+never flashes while streaming. A reply that has stopped (cut, stopped, failed) is rendered as a
+finished one would be except that an unclosed formula at its end is dropped, not shown raw.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutor.conversation import Conversation, ReplyView, Turn
+from tutor.math_markdown import final_answer_markdown, prepare_markdown
+from tutor.modes import NEXT_HINT, REVEAL
+
+ChatMessage = dict[str, Any]
+
+ENDINGS = {
+    "cut": "_The reply was cut short: it reached the length limit before it finished. "
+    "Ask again, perhaps about one part of the question at a time._",
+    "stopped": "_Stopped — you pressed Stop, so the reply ends here._",
+    "failed": "_The tutor could not finish this reply._",
+    "interrupted": "_This reply was interrupted (the tutor restarted) and ends here._",
+}
+"""What a reply that did not end normally says, in plain words, under what it has."""
+SHOWN_QUESTION = {NEXT_HINT: "_Next hint, please._", REVEAL: "_Show me the solution, please._"}
+
+
+def markdown(text: str, streaming: bool = False) -> str:
+    return prepare_markdown(text, streaming=streaming, delimiters="brackets")
+
+
+def student_message(text: str) -> ChatMessage:
+    return {"role": "user", "content": SHOWN_QUESTION.get(text) or markdown(text)}
+
+
+def answer_message(answer: str) -> ChatMessage:
+    return {"role": "user", "content": "**My answer:** " + markdown(answer)}
+
+
+def tutor_text(text: str) -> ChatMessage:
+    return {"role": "assistant", "content": text}
+
+
+def reply_messages(view: ReplyView) -> list[ChatMessage]:
+    """The tutor's messages for a reply: Thinking (collapsible), then the solution with the
+    final answer, the computer-algebra badge and how the reply ended."""
+    streaming = view.status == "generating"
+    unfinished = view.status not in ("generating", "complete")
+    out: list[ChatMessage] = []
+    if view.reasoning:
+        pending = streaming and (view.thinking or not view.solution)
+        out.append({
+            "role": "assistant",
+            "content": markdown(view.reasoning, streaming or unfinished),
+            "metadata": {"title": "Thinking", "status": "pending" if pending else "done"},
+        })
+    parts = []
+    if view.solution:
+        parts.append(markdown(view.solution, streaming or unfinished))
+    if view.final_answer and not streaming:
+        parts.append("**Final answer**\n\n" + final_answer_markdown(view.final_answer, delimiters="brackets"))
+    if view.cas_note:
+        parts.append("**" + markdown(view.cas_note) + "**")
+    if view.status in ENDINGS:
+        parts.append(ENDINGS[view.status])
+    if view.notice:
+        parts.append("_" + markdown(view.notice) + "_")
+    if not parts and streaming and not view.reasoning:
+        parts.append("_The tutor is starting…_")
+    if parts:
+        out.append(tutor_text("\n\n".join(parts)))
+    return out
+
+
+def turn_messages(turn: Turn) -> list[ChatMessage]:
+    out = [student_message(turn.question), *reply_messages(turn.reply)]
+    for attempt in turn.attempts:
+        out += [answer_message(attempt.answer), tutor_text(markdown(attempt.verdict))]
+    return out
+
+
+def conversation_messages(conversation: Conversation | None) -> list[ChatMessage]:
+    return [m for turn in conversation.turns for m in turn_messages(turn)] if conversation else []
