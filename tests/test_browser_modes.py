@@ -32,12 +32,17 @@ def ask(page, mode: str, text: str) -> None:
     expect(page.get_by_role("button", name="Solve")).to_be_visible(timeout=90_000)
 
 
+def tutor_text(page) -> str:
+    return "\n".join(page.locator("#conversation .bot-row").all_inner_texts())
+
+
 def test_show_solution_carries_the_computer_algebra_badge(server, browser):
     page = browser.new_page()
     page.goto(server.url)
     ask(page, "Show solution", QUESTION)
-    expect(page.locator("#cas-note")).to_contain_text("computer algebra", timeout=10_000)
-    expect(page.locator("#solution")).to_contain_text(re.compile(r"\w+ \w+"))
+    chat = page.locator("#conversation")
+    expect(chat).to_contain_text("computer algebra", timeout=10_000)
+    expect(chat.locator(".bot-row").first).to_contain_text(re.compile(r"\w+ \w+"))
     page.close()
 
 
@@ -47,28 +52,32 @@ def test_hint_mode_hides_thinking_and_answer_and_gives_next_hints(server, browse
     ask(page, "Hint", QUESTION)
     expect(page.get_by_role("button", name="Next hint")).to_be_visible()
     expect(page.get_by_role("button", name="Reveal the solution")).to_be_visible()
-    expect(page.locator("#final-answer")).to_be_hidden()
-    expect(page.get_by_text("Thinking")).to_be_hidden()
-    first = page.locator("#solution").inner_text()
-    assert not ANSWER_SHOWN.search(first)
+    chat = page.locator("#conversation")
+    expect(chat.get_by_text("Final answer")).to_have_count(0)
+    expect(chat.get_by_text("Thinking")).to_have_count(0)
+    assert not ANSWER_SHOWN.search(tutor_text(page))
     page.get_by_role("button", name="Next hint").click()
     expect(page.get_by_role("button", name="Stop")).to_be_visible(timeout=10_000)
     expect(page.get_by_role("button", name="Solve")).to_be_visible(timeout=90_000)
-    assert not ANSWER_SHOWN.search(page.locator("#solution").inner_text())
+    expect(chat.locator(".user-row")).to_have_count(2)  # the question and "Next hint, please."
+    assert not ANSWER_SHOWN.search(tutor_text(page))
     page.get_by_label("Your answer").fill("x = 2")
     page.get_by_role("button", name="Check answer").click()
-    expect(page.locator("#verdict")).to_contain_text("Correct", timeout=10_000)  # checked against the hidden answer
+    expect(chat.get_by_text(re.compile("^Correct"))).to_be_visible(timeout=10_000)  # checked against the hidden answer
     page.close()
 
 
-def test_coach_me_continues_the_conversation_in_one_session(server, browser):
+def test_coach_me_is_a_dialogue_that_stays_on_screen(server, browser):
     page = browser.new_page()
     page.goto(server.url)
     ask(page, "Coach me", QUESTION)
-    expect(page.locator("#final-answer")).to_be_hidden()
-    assert not ANSWER_SHOWN.search(page.locator("#solution").inner_text())
+    chat = page.locator("#conversation")
+    expect(chat.get_by_text("Final answer")).to_have_count(0)
+    assert not ANSWER_SHOWN.search(tutor_text(page))
     ask(page, "Coach me", "I would subtract 5 from both sides")
-    page.get_by_label("Your sessions").click()
-    expect(page.get_by_role("option", name=re.compile("Solve 3x"))).to_have_count(1)
-    expect(page.get_by_role("option", name=re.compile("I would subtract"))).to_have_count(0)
+    students = [" ".join(t.split()) for t in chat.locator(".user-row").all_inner_texts()]
+    assert students == [QUESTION, "I would subtract 5 from both sides"], students
+    expect(chat.locator(".bot-row")).to_have_count(2)  # the coach's question and its reply to the student
+    expect(page.get_by_role("radio", name=re.compile("Solve 3x"))).to_have_count(1)  # one conversation
+    expect(page.get_by_role("radio", name=re.compile("I would subtract"))).to_have_count(0)
     page.close()

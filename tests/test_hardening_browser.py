@@ -47,7 +47,7 @@ def test_student_page_shows_bombs_images_and_links_as_text(tmp_path, browser) ->
         question.fill(f"Simplify ${NEST}$")
         question.press("Enter")
         expect(page.get_by_role("button", name="Stop")).to_be_hidden(timeout=20_000)
-        solution = page.locator("#solution")
+        solution = page.locator("#conversation .bot-row").first
         expect(solution).to_contain_text("homework help", timeout=15_000)
         _assert_inert(page, solution)
         page.wait_for_timeout(300)

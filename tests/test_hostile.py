@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -44,9 +45,9 @@ def test_xss_in_model_output_and_questions_renders_inert(hostile_server, browser
     page.get_by_text("click me").click()
     page.get_by_label("Your answer").fill("<svg onload=alert(9)>")
     page.get_by_role("button", name="Check answer").click()
-    page.reload()
-    page.get_by_label("Your sessions").click()
-    page.get_by_role("option").first.click()
+    page.reload()  # the conversation comes back by itself; then it is opened from the list too
+    expect(page.locator("#conversation .user-row").first).to_be_visible(timeout=15_000)
+    page.get_by_role("radio", name=re.compile("Solve x")).click()
     page.wait_for_timeout(1500)
     assert dialogs == []
     assert page.locator("script:text('alert')").count() == 0

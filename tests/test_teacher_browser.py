@@ -67,7 +67,7 @@ def test_teacher_reviews_a_class_a_student_joined(tmp_path, browser) -> None:
         box = student.get_by_label("Question")
         box.fill("Solve 3x + 5 = 11")  # asked before joining: comes along into the class
         box.press("Enter")
-        expect(student.locator("#final-answer .katex")).to_have_count(1, timeout=20_000)
+        expect(student.locator("#conversation").get_by_text("Final answer")).to_be_visible(timeout=20_000)
         student.get_by_label("Your name").fill("Ada Lovelace")
         student.get_by_label("Class code").fill(code.lower())
         student.get_by_role("button", name="Join class").click()
@@ -77,8 +77,9 @@ def test_teacher_reviews_a_class_a_student_joined(tmp_path, browser) -> None:
         for n, (answer, verdict) in enumerate((("1", "Not quite"), ("4", "Not quite"), ("5", "Not quite"), ("x = 2", "Correct")), 1):
             student.get_by_label("Your answer").fill(answer)
             student.get_by_role("button", name="Check answer").click()
-            expect(student.get_by_text(re.compile(f"^{verdict}"))).to_be_visible(timeout=10_000)
+            expect(student.locator("#conversation .bot-row").last).to_contain_text(verdict, timeout=10_000)
             wait_until(lambda: len(service.school.attempt_points(me, year9.id)) == n)  # same verdict text twice in a row
+            expect(student.locator("#conversation .user-row")).to_have_count(n + 1)  # every answer stays in the conversation
         student.screenshot(path="/tmp/teacher-e2e-student.png", full_page=True)
 
         teacher.get_by_role("button", name="Apply filters").click()

@@ -459,8 +459,9 @@ class TutorService:
         return CheckResult(verdict, verdict_line(verdict.status, verdict.feedback, reference.note))
 
     def _cross_checked(self, token: str, message: MessageRecord) -> bool:
-        """Was this reply cross-checked (a complete reply to a Show-solution session's first question)?"""
-        if message.status != "complete":
+        """Is this reply checked against computer algebra too (a complete or cut-short reply to a
+        Show-solution session's first question)?"""
+        if message.status not in ("complete", "cut"):
             return False
         detail = self.session(token, message.session_id)
         return detail is not None and detail.session.mode == "solution" and detail.messages[0][0].id == message.id

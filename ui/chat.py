@@ -8,6 +8,7 @@ finished one would be except that an unclosed formula at its end is dropped, not
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tutor.conversation import Conversation, ReplyView, Turn
@@ -25,6 +26,42 @@ ENDINGS = {
 }
 """What a reply that did not end normally says, in plain words, under what it has."""
 SHOWN_QUESTION = {NEXT_HINT: "_Next hint, please._", REVEAL: "_Show me the solution, please._"}
+SEAL_CHARS = 600
+"""A long solution is several chat messages: once the finished paragraphs of the last one reach
+this many characters they are sealed into a message of their own that never changes again, so
+the browser re-renders (Markdown, KaTeX, layout) only the message still being written instead
+of the whole reply on every update (bench/bench_page.py). Gradio shows consecutive tutor
+messages in one bubble, so the reply looks the same."""
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_OPENERS = (("\\[", "\\]"), ("\\(", "\\)"), ("\\begin{", "\\end{"))
+
+
+def _open(text: str) -> bool:
+    """Would a blank line after ``text`` be inside a formula or a code block?"""
+    return (
+        any(text.count(a) > text.count(b) for a, b in _OPENERS)
+        or text.count("$$") % 2 == 1
+        or text.count("```") % 2 == 1
+    )
+
+
+def solution_blocks(text: str) -> list[str]:
+    """The solution as raw-text pieces, each a run of whole paragraphs of about ``SEAL_CHARS``
+    or more, the last one the rest (still being written while streaming).
+
+    A piece of the text depends only on the text before its end, so a piece once sealed
+    stays the same as the text grows. Paragraphs are cut at blank lines that are outside
+    formulas and code blocks, and never before an indented line (a list item's continuation)."""
+    pieces, current, start = [], "", 0
+    for gap in _BLANK_LINE.finditer(text):
+        paragraph = text[start : gap.start()]
+        following = text[gap.end() : gap.end() + 1]
+        current = current + text[start : gap.end()]
+        start = gap.end()
+        if len(current) >= SEAL_CHARS and following and following not in " \t" and not _open(current) and paragraph.strip():
+            pieces.append(current.rstrip())
+            current = ""
+    return [*pieces, current + text[start:]]
 
 
 def markdown(text: str, streaming: bool = False) -> str:
@@ -58,7 +95,10 @@ def reply_messages(view: ReplyView) -> list[ChatMessage]:
         })
     parts = []
     if view.solution:
-        parts.append(markdown(view.solution, streaming or unfinished))
+        *sealed, rest = solution_blocks(view.solution)
+        out += [tutor_text(markdown(piece)) for piece in sealed]
+        if rest.strip():
+            parts.append(markdown(rest, streaming or unfinished))
     if view.final_answer and not streaming:
         parts.append("**Final answer**\n\n" + final_answer_markdown(view.final_answer, delimiters="brackets"))
     if view.cas_note:

@@ -42,7 +42,6 @@ from urllib.parse import parse_qs
 
 import anyio
 import gradio as gr
-from gradio import route_utils
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storage import valid_token
@@ -92,7 +91,6 @@ class QueueGuard:
         self._open: dict[str, int] = {}
         self._closed_at: dict[str, float] = {}
         self._members: OrderedDict[str, tuple[float, bool]] = OrderedDict()
-        self._identity_input: dict[int, int | None] = {}
         self._lock: asyncio.Lock | None = None
         self._reaper: asyncio.Task | None = None
         self._push = None
@@ -133,19 +131,15 @@ class QueueGuard:
         return None, False
 
     def _identity(self, body: Any) -> str | None:
-        """The browser identity among the event's inputs (its ``BrowserState``), if well formed."""
-        try:
-            fn = route_utils.get_fn(self.blocks, None, body)
-        except Exception:  # noqa: BLE001 - Gradio's own push answers a bad fn_index
-            return None
-        if fn._id not in self._identity_input:
-            found = [i for i, block in enumerate(fn.inputs) if isinstance(block, gr.BrowserState)]
-            self._identity_input[fn._id] = found[0] if found else None
-        index = self._identity_input[fn._id]
-        data = body.data if isinstance(body.data, list) else []
-        value = data[index] if index is not None and index < len(data) else None
-        token = value.get("token") if isinstance(value, dict) else None
-        return token if valid_token(token) else None
+        """The browser identity among the event's inputs, if well formed: the page's events carry
+        it as their ``BrowserState`` value, the API's (``ui/student_api.py``) as ``state``; both
+        are ``{"token": ...}``. Read from the first such dict (no component lookup needed)."""
+        data = body.data if isinstance(getattr(body, "data", None), list) else []
+        for value in data:
+            token = value.get("token") if isinstance(value, dict) else None
+            if valid_token(token):
+                return token
+        return None
 
     async def _is_member(self, token: str) -> bool:
         now = time.monotonic()
