@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.checking import check_answer, pool
+from tutor.checking import check_answer, tasks
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are not ones a single computer-algebra call settles."""
@@ -454,7 +454,7 @@ def cas_answer(question: str, timeout: float = 2.0) -> CasResult | None:
     if task is None:
         return None
     try:
-        out = pool.run("cas", (task, max(0.2, timeout * 0.4)), timeout)
+        out = tasks.cas(task, max(0.2, timeout * 0.4), timeout)
     except Exception:  # timeout, a dead worker or a bug: no answer rather than a wrong one
         return None
     if not out:
@@ -467,13 +467,13 @@ def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:
     """Is ``answer`` the same as the computer-algebra result? None: it could not be compared."""
     if result.kind == "integral_indefinite":
         try:
-            same = pool.run("antiderivative_equal", (answer, result.answer_text, result.var), timeout)
+            same = tasks.antiderivative_equal(answer, result.answer_text, result.var, timeout)
         except Exception:
             return None
         return same
     if result.kind in ("expand", "factor"):
         try:
-            form = pool.run("in_form", (answer, result.kind), timeout)
+            form = tasks.in_form(answer, result.kind, timeout)
         except Exception:
             return None
         if form is not True:
@@ -486,7 +486,7 @@ def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:
         statuses.append(verdict.status)
     if result.positive and "incorrect" in statuses:
         try:
-            return pool.run("positive_equal", (answer, result.answer_text), timeout)
+            return tasks.positive_equal(answer, result.answer_text, timeout)
         except Exception:
             return None
     return False if "incorrect" in statuses else None

@@ -10,18 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from storage import AttemptRecord, MessageRecord, SessionDetail
+from tutor.checking import verdict_line
 from tutor.modes import GUIDED, REVEAL
-
-VERDICT_LEADS = {"correct": "Correct!", "incorrect": "Not quite."}
-"""The word a verdict line starts with (CONTRACT: the verdict contains Correct or Not quite)."""
-
-
-def verdict_line(status: str, feedback: str, note: str = "") -> str:
-    """One line for a checked answer: ``Correct!``/``Not quite.`` then the feedback (never twice)."""
-    lead = VERDICT_LEADS.get(status)
-    said = feedback if lead is None or feedback.lower().startswith(lead.lower().rstrip("!.")) else f"{lead} {feedback}"
-    return f"{said} {note}".strip()
-
 
 @dataclass(frozen=True)
 class ReplyView:

@@ -57,7 +57,7 @@ import re
 from dataclasses import dataclass
 
 from tutor.boxed import _braced  # the brace matcher \boxed{} reading uses
-from tutor.checking import pool
+from tutor.checking import tasks
 
 MAX_HINT_CHARS = 6000
 MAX_CANDIDATES = 80
@@ -406,7 +406,7 @@ def _normal(text: str) -> str:
 
 def _first_leak(candidates: list[tuple[str, str, bool, list[str]]], final_answer: str, known: list[list], timeout: float) -> int | None:
     """Index of the first candidate stating the answer; raises on pool failure."""
-    out = pool.run("leaks", ([list(c) for c in candidates], final_answer, known), timeout)
+    out = tasks.leaks([list(c) for c in candidates], final_answer, known, timeout)
     if out["readable"]:
         return out["index"]
     target = _normal(final_answer)

@@ -20,7 +20,8 @@ from tutor.leak_screen import screen_hint
 from tutor.prompts import load_prompt
 
 MODES = {"Show solution": "solution", "Hint": "hint", "Coach me": "coach"}
-"""Control label -> stored mode (labels fixed by CONTRACT.md)."""
+"""Control label -> stored mode. The labels are the accessible names browser tests and screen
+readers find the controls by (README, "What a student gets"); keep them."""
 GUIDED = frozenset({"hint", "coach"})
 PROMPTS = {mode: load_prompt(Path(__file__).parent / "prompts" / f"{mode}.md").system for mode in GUIDED}
 NEXT_HINT = "Next hint, please."

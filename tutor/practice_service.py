@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from storage import MasteryStore, SchoolStore, Store
 from storage.mastery import PRACTICE_MODE
 from tutor import flags
-from tutor.checking import Verdict, check_answer
+from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
+from tutor.checking import Verdict, check_answer, verdict_line
 from tutor.mastery import BKTParams, choose_next, difficulty_for, update
 from tutor.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
 from tutor.rate_limit import RateLimiter
@@ -30,7 +31,6 @@ from tutor.steps import MAX_WORKING_CHARS, WorkingLine, WorkingReport, check_wor
 log = logging.getLogger(__name__)
 
 MODEL_ID = "practice-generator"
-MAX_ANSWER_CHARS = 2000
 NO_PROBLEM = "Get a new problem first; then I can check your answer to it."
 PER_MINUTE = 20
 """New problems (each one stored) and working checks (each up to 15 s of the checker) a student may ask for per minute."""
@@ -152,11 +152,7 @@ class PracticeService:
             bkt_update=lambda p, correct: update(p, correct, self.params), p_init=self.params.p_init,
         )
         self._raise_flags(message.id, answer)
-        lead = {"correct": "Correct!", "incorrect": "Not quite."}.get(verdict.status)
-        if lead is None or verdict.feedback.lower().startswith(lead.lower().rstrip("!.")):
-            text = verdict.feedback
-        else:
-            text = f"{lead} {verdict.feedback}"
+        text = verdict_line(verdict.status, verdict.feedback)
         if mastery is None and verdict.status in ("correct", "incorrect"):
             text += " (Only your first answer to a problem changes your mastery.)"
         return PracticeCheck(verdict, text, mastery is not None, mastery.p_known if mastery else None)

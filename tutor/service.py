@@ -19,8 +19,9 @@ from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
 from tutor.answer_reference import check_against, reference_for
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.cas import cas_answer, cross_check
-from tutor.checking import Verdict, parse_preview
-from tutor.conversation import Conversation, ReplyView, conversation_of, verdict_line
+from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
+from tutor.checking import Verdict, parse_preview, verdict_line
+from tutor.conversation import Conversation, ReplyView, conversation_of
 from tutor.modes import GUIDED, REVEAL, ScreenedText, conversation, guided_messages
 from tutor.prompts import load_prompt
 from tutor.rate_limit import AskLimits, ConcurrencyLimits
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 PROMPT = load_prompt()
 SYSTEM_PROMPT = PROMPT.system
 UPDATE_INTERVAL_S = 0.05
-MAX_ANSWER_CHARS = 2000
 SAVE_FAILED = "The tutor could not save your question right now (its database is busy or full), so it was not sent. Please try again in a moment."
 BAD_IDENTITY = "This page has lost its identity. Please reload it."
 JOIN_LOCKED = "Too many wrong class codes were typed from your network, so joining a class is paused here for about {minutes} min. Check the code with your teacher and try again later."

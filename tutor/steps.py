@@ -41,7 +41,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from tutor.checking import parse_preview, pool
+from tutor.checking import parse_preview, tasks
 from tutor.steps_prose import Link, computations, equations
 
 MAX_LINES = 30
@@ -165,7 +165,7 @@ def _slip(link: Link) -> str:
 
 def _pool_step(prev: str, cur: str, timeout: float, lenient: bool = False) -> dict:
     try:
-        out = pool.run("step", (prev, cur, lenient), timeout)
+        out = tasks.step(prev, cur, lenient, timeout)
         if isinstance(out, dict) and isinstance(out.get("verdict"), str):
             return {"verdict": out["verdict"], "detail": str(out.get("detail", ""))}
     except Exception:  # a time-out or a dead worker: this line is not judged

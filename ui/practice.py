@@ -74,12 +74,12 @@ def build_practice_tab(practice: PracticeService, identity: gr.BrowserState) -> 
     with gr.Row():
         topic = gr.Dropdown(label="Topic", choices=topic_choices(), value=TUTOR_PICKS, scale=4)
         new = gr.Button("New problem", variant="primary", scale=1)
-    problem = gr.Markdown(latex_delimiters=LATEX, elem_id="practice-problem")
+    problem = gr.Markdown(latex_delimiters=LATEX, elem_id="practice-problem", elem_classes="card")  # cards, as on the Tutor tab
     with gr.Row():
         answer = gr.Textbox(label="Practice answer", placeholder="e.g. x = 4", max_length=2000, scale=5)
         check = gr.Button("Check practice answer", scale=1)
-    verdict = gr.Markdown(latex_delimiters=[], elem_id="practice-verdict")
-    mastery = gr.Markdown(elem_id="practice-mastery")
+    verdict = gr.Markdown(latex_delimiters=[], elem_id="practice-verdict", elem_classes="card")
+    mastery = gr.Markdown(elem_id="practice-mastery", elem_classes="card")
 
     def on_mastery(state: dict | None):
         token = _token(state)

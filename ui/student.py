@@ -42,7 +42,7 @@ CSS = """
 [role="button"].title button.icon-button[disabled] { pointer-events: none; opacity: 1; }
 .notice { color: #92400e; }
 #conversation { min-height: 320px; }
-.card { border: 1px solid #d1d5db; border-radius: 12px; padding: 0.5rem 1rem; }
+.card { background: #f9fafb; border-radius: 12px; padding: 0.5rem 1rem !important; }  /* results on every tab look like the tutor's chat bubbles */
 @media (max-width: 640px) {
   #conversation { height: 55vh !important; }
   .gradio-container { padding-left: 4px !important; padding-right: 4px !important; }
@@ -253,6 +253,7 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
         answer.change(on_preview, inputs=answer, outputs=entered, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None, **private)
         history.input(on_pick, inputs=[history, identity], outputs=[chat, guided_row, session_id, message_id, notice], **private)
         new_session.click(on_new, outputs=[chat, guided_row, session_id, message_id, notice, history], queue=False, **private)
+        chat.clear(on_new, outputs=[chat, guided_row, session_id, message_id, notice, history], queue=False, **private)  # the bin starts afresh too; nothing is deleted
         join.click(on_join, inputs=[your_name, class_code, identity], outputs=joined, **private)
         class_code.submit(on_join, inputs=[your_name, class_code, identity], outputs=joined, **private)
         page.load(on_class, inputs=identity, outputs=joined, queue=False, **private)

@@ -58,7 +58,7 @@ def build_working_tab(identity: gr.BrowserState) -> None:
         placeholder="2x + 3 = 7\n2x = 4\nx = 2",
     )
     check = gr.Button("Check my working", variant="primary")
-    report = gr.Markdown(latex_delimiters=LATEX, elem_id="working-report")
+    report = gr.Markdown(latex_delimiters=LATEX, elem_id="working-report", elem_classes="card")
 
     def on_check(text: str, state: dict | None):
         token = state.get("token") if isinstance(state, dict) else None

@@ -11,8 +11,8 @@ Policy: POLICY.md.
 
 from __future__ import annotations
 
-from . import pool
-from .verdict import Verdict
+from . import pool, tasks
+from .verdict import Verdict, verdict_line
 
 MAX_CHARS = 2000
 """Longer input is refused before it reaches a worker."""
@@ -39,7 +39,7 @@ def check_answer(answer: str, reference: str, *, timeout: float = 2.0) -> Verdic
     if refused:
         return refused
     try:
-        out = pool.run("check", (answer, reference), timeout)
+        out = tasks.check(answer, reference, timeout)
     except pool.PoolBusy:
         return Verdict("timeout", _BUSY_FEEDBACK, busy=True)
     except pool.CheckTimeout:
@@ -54,11 +54,11 @@ def parse_preview(answer: str, *, timeout: float = 2.0) -> str | None:
     if _too_long(answer, "answer"):
         return None
     try:
-        return pool.run("preview", (answer,), timeout)["answer_latex"]
+        return tasks.preview(answer, timeout)["answer_latex"]
     except Exception:
         return None
 
 
 warm_up = pool.warm_up
 
-__all__ = ["Verdict", "check_answer", "parse_preview", "warm_up"]
+__all__ = ["MAX_CHARS", "Verdict", "check_answer", "parse_preview", "verdict_line", "warm_up"]

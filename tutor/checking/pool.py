@@ -46,7 +46,7 @@ class PoolBusy(CheckTimeout):
     """No worker became free in time: the load's fault, not the input's (never recorded as an attempt)."""
 
 
-LOW_PRIORITY = frozenset({"step"})
+LOW_PRIORITY = frozenset({"step"})  # tasks.STEP
 """Working checks ("Check my working", up to 15 s a request): they wait behind every other
 request and hold at most ``size - 1`` workers, so one student's working can never take the
 worker an answer check needs (issue 11 row 7: 4 parallel 30-line workings once starved

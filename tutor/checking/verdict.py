@@ -24,3 +24,15 @@ class Verdict:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "correct": self.correct}
+
+
+LEADS = {"correct": "Correct!", "incorrect": "Not quite."}
+"""The word a verdict line starts with (browser tests and the API's clients look for these words)."""
+
+
+def verdict_line(status: str, feedback: str, note: str = "") -> str:
+    """One line for a checked answer: ``Correct!``/``Not quite.`` then the feedback, the lead
+    never twice ("Correct." feedback stays as it is), then ``note``."""
+    lead = LEADS.get(status)
+    said = feedback if lead is None or feedback.lower().startswith(lead.lower().rstrip("!.")) else f"{lead} {feedback}"
+    return f"{said} {note}".strip()

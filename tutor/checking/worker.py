@@ -18,12 +18,12 @@ import sys
 
 MEMORY_LIMIT = 2 << 30
 """Bytes of address space (python + sympy + mpmath use ~250 MB)."""
-_FUNCTIONS = {
+TASKS = {
     "check": "checker", "preview": "checker",
     "cas": "solve", "antiderivative_equal": "solve", "in_form": "solve", "positive_equal": "solve",
     "leaks": "leak_check", "step": "steps_check",
 }
-"""Request name -> module of ``tutor.checking`` that defines it."""
+"""Task name -> module of ``tutor.checking`` that defines it (the parent's side: ``tasks.py``)."""
 
 
 def _limit_cpu(seconds: float) -> None:
@@ -42,7 +42,7 @@ def main() -> None:
     sys.stdout = sys.stderr
     import importlib
 
-    modules = {m: importlib.import_module(f"tutor.checking.{m}") for m in set(_FUNCTIONS.values())}
+    modules = {m: importlib.import_module(f"tutor.checking.{m}") for m in set(TASKS.values())}
 
     protocol.write(json.dumps({"ready": os.getpid()}) + "\n")
     protocol.flush()
@@ -50,10 +50,10 @@ def main() -> None:
         try:
             req = json.loads(line)
             name = req["fn"]
-            if name not in _FUNCTIONS:
+            if name not in TASKS:
                 raise ValueError("unknown function")
             _limit_cpu(float(req["cpu"]))
-            reply = {"ok": getattr(modules[_FUNCTIONS[name]], name)(*req["args"])}
+            reply = {"ok": getattr(modules[TASKS[name]], name)(*req["args"])}
         except MemoryError:
             reply = {"error": "memory"}
         except RecursionError:
