@@ -7,12 +7,12 @@ import logging
 
 import uvicorn
 
-from storage import SchoolStore, Store, make_engine, upgrade
+from storage import Store, make_engine, upgrade
 from storage.admin import bootstrap_teacher
 from tutor import checking
 from tutor.backends.factory import create_backend, is_reasoning_model
 from tutor.config import Settings
-from tutor.service import TutorService
+from tutor.parts import Parts
 from ui.server import build_app
 
 
@@ -29,13 +29,16 @@ def main(argv: list[str] | None = None) -> None:
     upgrade(engine)
     store = Store(engine)
     store.mark_interrupted()
-    password = settings.teacher_password.get_secret_value() if settings.teacher_password else None
-    bootstrap_teacher(SchoolStore(store), settings.teacher_user, password)
     backend, generation = create_backend(settings)
     checking.warm_up()  # the checker's worker processes import sympy now, not on the first check
-    service = TutorService(backend, store, generation, settings.max_question_chars, worked_example=not is_reasoning_model(backend.model_id))
+    parts = Parts.assemble(
+        backend, store, generation, settings.data_dir,
+        max_question_chars=settings.max_question_chars, worked_example=not is_reasoning_model(backend.model_id),
+    )
+    password = settings.teacher_password.get_secret_value() if settings.teacher_password else None
+    bootstrap_teacher(parts.review.school, settings.teacher_user, password)
     print(f"Math tutor: http://{settings.host}:{settings.port}/  (model: {backend.model_id})", flush=True)
-    app = build_app(service, settings.data_dir, https=settings.behind_tls)
+    app = build_app(parts, settings.data_dir, https=settings.behind_tls)
     uvicorn.run(app, **server_options(settings))
 
 

@@ -22,6 +22,7 @@ from tests.conftest import LiveServer, new_store
 from tutor.mastery import update
 from tutor.practice_service import PracticeService
 from ui.practice import build_practice_tab, plain_markdown
+from tutor.practice_service import WorkingChecker
 from ui.working import build_working_tab, literal_code
 
 P0 = 0.2
@@ -33,7 +34,7 @@ def build_page(practice: PracticeService) -> FastAPI:
         with gr.Tab("Practice"):
             build_practice_tab(practice, identity)
         with gr.Tab("Check my working"):
-            build_working_tab(identity)
+            build_working_tab(WorkingChecker(), identity)
 
         def on_load(state: dict | None):
             state = dict(state or {})

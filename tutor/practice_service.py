@@ -68,13 +68,14 @@ class MasteryLevel:
 
 class PracticeService:
     def __init__(
-        self, store: Store, params: BKTParams = BKTParams(), rng: random.Random | None = None, per_minute: int = PER_MINUTE
+        self, store: Store, params: BKTParams = BKTParams(), rng: random.Random | None = None, per_minute: int = PER_MINUTE,
+        school: SchoolStore | None = None,
     ) -> None:
         self.store = store
         self._limit = RateLimiter(per_minute, 60.0)
         self.params = params
         self.mastery_store = MasteryStore(store)
-        self.school = SchoolStore(store)
+        self.school = school or SchoolStore(store)
         self._rng = rng or random.SystemRandom()
 
     @staticmethod

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from storage import AttemptPoint, ReviewFilter, SchoolStore
+from storage import FlagListing, LoginThrottle, SessionSummary, StudentSummary, Transcript  # noqa: F401 - the teacher page's types
 from storage.db import private_file, private_folder
 from tutor.flags import KINDS
 
@@ -192,6 +193,46 @@ class TeacherReview:
     def __init__(self, school: SchoolStore, export_dir: Path) -> None:
         self.school = school
         self.export_dir = export_dir
+
+    # the school's queries the teacher page needs (ui/teacher.py never holds the store) ------
+    def authenticate(self, username: str, password: str):
+        return self.school.authenticate(username, password)
+
+    def sign_in_valid(self, username: str, issued_at: datetime) -> bool:
+        return self.school.sign_in_valid(username, issued_at)
+
+    def overview(self, teacher_id: int, class_id: int, f: ReviewFilter):
+        return self.school.overview(teacher_id, class_id, f)
+
+    def sessions(self, teacher_id: int, class_id: int, f: ReviewFilter):
+        return self.school.sessions(teacher_id, class_id, f)
+
+    def flags_for_class(self, teacher_id: int, class_id: int, f: ReviewFilter):
+        return self.school.flags_for_class(teacher_id, class_id, f)
+
+    def classes_for_teacher(self, teacher_id: int):
+        return self.school.classes_for_teacher(teacher_id)
+
+    def class_for_teacher(self, teacher_id: int, class_id: int):
+        return self.school.class_for_teacher(teacher_id, class_id)
+
+    def class_students(self, teacher_id: int, class_id: int):
+        return self.school.class_students(teacher_id, class_id)
+
+    def create_class(self, teacher_id: int, name: str):
+        return self.school.create_class(teacher_id, name)
+
+    def transcript(self, teacher_id: int, session_id: int):
+        return self.school.transcript(teacher_id, session_id)
+
+    def review_flag(self, teacher_id: int, flag_id: int, note: str | None):
+        return self.school.review_flag(teacher_id, flag_id, note)
+
+    def rotate_code(self, teacher_id: int, class_id: int):
+        return self.school.rotate_code(teacher_id, class_id)
+
+    def remove_students(self, teacher_id: int, class_id: int, student_ids: list[int]):
+        return self.school.remove_students(teacher_id, class_id, student_ids)
 
     def teacher_id(self, username: str | None) -> int | None:
         teacher = self.school.teacher(username) if username else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from storage import MessageRecord, SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord, valid_token
 from tutor import flags
-from tutor.admission import DEFAULT_SLOTS, Admission, Ticket
+from tutor.admission import Admission, Ticket
 from tutor.answer_reference import check_against, reference_for
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.cas import cas_answer, cross_check
@@ -72,6 +72,7 @@ class TutorService:
         max_question_chars: int = 4000,
         admission: Admission | None = None,
         worked_example: bool = True,
+        school: SchoolStore | None = None,
     ):
         self.backend = backend
         self.worked_example = worked_example
@@ -79,15 +80,30 @@ class TutorService:
         self.settings = settings
         self.max_question_chars = max_question_chars
         # A bounded queue in front of the model: past it a student is told the tutor is busy.
-        self.admission = admission or Admission(slots=getattr(backend, "max_concurrency", DEFAULT_SLOTS))
+        self.admission = admission or Admission(slots=backend.max_concurrency)
         self._active: dict[int, Generation] = {}
         self._waiting: dict[str, Ticket] = {}
         self._lock = threading.Lock()
-        self.school = SchoolStore(store)
+        self.school = school or SchoolStore(store)
         self.limits = AskLimits()
         self.concurrency = ConcurrencyLimits()
         """Replies in progress per identity and per address's anonymous visitors (issue 11 row 8)."""
         self.join_limits = JoinLimits()
+
+    # the engine, as the web server reports it ---------------------------------
+    def ready(self) -> bool:
+        """Is the model loaded (``/health``)?"""
+        return self.backend.ready()
+
+    @property
+    def model_id(self) -> str:
+        return self.backend.model_id
+
+    @property
+    def capacity(self) -> int:
+        """Replies running plus waiting that the tutor accepts before "busy" (the web server's
+        queue and threads are sized from it)."""
+        return self.admission.capacity
 
     # identity and history -------------------------------------------------
     def student(self, token: str) -> StudentRecord:

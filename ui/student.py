@@ -16,7 +16,7 @@ import gradio as gr
 
 from tutor.conversation import Conversation, ReplyView
 from tutor.modes import GUIDED, MODES, NEXT_HINT, REVEAL
-from tutor.practice_service import PracticeService
+from tutor.parts import Parts
 from tutor.service import TutorService
 from ui import student_api
 from ui.chat import ChatMessage, answer_message, conversation_messages, markdown, reply_messages, student_message, tutor_text
@@ -102,8 +102,8 @@ def _opened(conversation: Conversation | None) -> tuple:
     return conversation_messages(conversation), guided, conversation.session_id, conversation.message_id
 
 
-def build(service: TutorService, browser_secret: str) -> gr.Blocks:
-    practice = PracticeService(service.store)
+def build(parts: Parts, browser_secret: str) -> gr.Blocks:
+    service = parts.tutor
     with gr.Blocks(title="Math tutor", delete_cache=CACHE_LIFETIME) as page:  # issue 11 row 11
         identity = gr.BrowserState({}, storage_key="math-tutor-identity", secret=browser_secret)
         session_id = gr.State(None)
@@ -134,9 +134,9 @@ def build(service: TutorService, browser_secret: str) -> gr.Blocks:
                 check = gr.Button("Check answer", scale=1, min_width=100)
             entered = gr.Markdown(latex_delimiters=LATEX, elem_id="entered")
         with gr.Tab("Practice"):
-            build_practice_tab(practice, identity)
+            build_practice_tab(parts.practice, identity)
         with gr.Tab("Check my working"):
-            build_working_tab(identity)
+            build_working_tab(parts.working, identity)
         with gr.Row():  # joining a class (teacher review); earlier sessions in this browser come along
             your_name = gr.Textbox(label="Your name", max_length=100, scale=2)
             class_code = gr.Textbox(label="Class code", max_length=20, scale=1)

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount
 from fastapi.staticfiles import StaticFiles
 
-from storage import LoginThrottle
+from tutor.review import LoginThrottle
 from tutor.flags import KINDS
 from tutor.review import TeacherReview, make_filter, progress
 from ui import exports
@@ -152,7 +152,7 @@ def make_auth(review: TeacherReview, throttle: LoginThrottle):
         ticket = throttle.begin(username, address)  # counts as a failure until proven right
         if ticket is None:
             return False  # locked: the password is not even checked
-        teacher = await anyio.to_thread.run_sync(review.school.authenticate, username, password)
+        teacher = await anyio.to_thread.run_sync(review.authenticate, username, password)
         if teacher is None:
             return False
         throttle.succeeded(username, address, ticket)
@@ -234,8 +234,8 @@ def build(review: TeacherReview) -> gr.Blocks:
         def scope(request: gr.Request, class_id, student_id, since_text, until_text, flag, query):
             """The teacher, their class (None if not theirs), its students, and the filter."""
             tid = _teacher(review, request)
-            cls = review.school.class_for_teacher(tid, class_id) if class_id else None
-            students = review.school.class_students(tid, cls.id) if cls else []
+            cls = review.class_for_teacher(tid, class_id) if class_id else None
+            students = review.class_students(tid, cls.id) if cls else []
             if student_id and student_id not in {i for i, _ in students}:
                 student_id = 0
             try:
@@ -252,16 +252,15 @@ def build(review: TeacherReview) -> gr.Blocks:
                     gr.Dropdown(choices=[("All students", 0)], value=0), view.overview_frame([]), view.sessions_frame([]),
                     gr.Dropdown(choices=[], value=None), view.flags_frame([]), gr.Dropdown(choices=[], value=[]),
                 )
-            school = review.school
-            sessions = school.sessions(tid, cls.id, f)
+            sessions = review.sessions(tid, cls.id, f)
             return (
                 note_text,
                 f"Join code: **`{cls.join_code}`** · {len(students)} student{'s' if len(students) != 1 else ''}",
                 gr.Dropdown(choices=[("All students", 0), *[(view.clip(n, 60), i) for i, n in students]], value=f.student_id or 0),
-                view.overview_frame(school.overview(tid, cls.id, f)),
+                view.overview_frame(review.overview(tid, cls.id, f)),
                 view.sessions_frame(sessions),
                 gr.Dropdown(choices=[view.session_choice(s) for s in sessions]),
-                view.flags_frame(school.flags_for_class(tid, cls.id, f)),
+                view.flags_frame(review.flags_for_class(tid, cls.id, f)),
                 gr.Dropdown(choices=[(f"{view.clip(n, 60)} · #{i}", i) for i, n in students], value=[]),  # 400 "Alice"s stay apart
             )
 
@@ -273,7 +272,7 @@ def build(review: TeacherReview) -> gr.Blocks:
             return view.rate_over_time_plot(prog, whole), view.topic_plot(prog, who), view.missed_plot(prog), view.missed_frame(prog)
 
         def class_choices(tid: int) -> list[tuple[str, int]]:
-            return [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in review.school.classes_for_teacher(tid)]
+            return [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in review.classes_for_teacher(tid)]
 
         def on_load(request: gr.Request):
             choices = class_choices(_teacher(review, request))
@@ -282,20 +281,20 @@ def build(review: TeacherReview) -> gr.Blocks:
         def on_create(name: str, request: gr.Request):
             tid = _teacher(review, request)
             try:
-                created = review.school.create_class(tid, name or "")
+                created = review.create_class(tid, name or "")
             except ValueError as exc:
                 raise gr.Error(str(exc)) from None
             return gr.Dropdown(choices=class_choices(tid), value=created.id), ""
 
         def on_session(session_id, request: gr.Request):
             tid = _teacher(review, request)
-            return view.transcript_html(review.school.transcript(tid, int(session_id)) if session_id else None)
+            return view.transcript_html(review.transcript(tid, int(session_id)) if session_id else None)
 
         def on_session_row(evt: gr.SelectData, request: gr.Request):
             tid = _teacher(review, request)
             row = evt.row_value or []
             session_id = int(row[0]) if row and str(row[0]).isdigit() else None
-            found = review.school.transcript(tid, session_id) if session_id else None
+            found = review.transcript(tid, session_id) if session_id else None
             return gr.Dropdown(value=session_id if found else None), view.transcript_html(found), gr.Tabs(selected="transcript")
 
         def on_flag_row(evt: gr.SelectData):
@@ -304,7 +303,7 @@ def build(review: TeacherReview) -> gr.Blocks:
 
         def on_review(fid, note_text, session_id, request: gr.Request):
             tid = _teacher(review, request)
-            done = review.school.review_flag(tid, int(fid), note_text) if fid else None
+            done = review.review_flag(tid, int(fid), note_text) if fid else None
             if done is None:
                 raise gr.Error("No such flag in your classes.")
             return f"Flag #{done.id} marked reviewed.", ""
@@ -333,7 +332,7 @@ def build(review: TeacherReview) -> gr.Blocks:
 
         def on_rotate(class_id, request: gr.Request):
             tid = _teacher(review, request)
-            rotated = review.school.rotate_code(tid, int(class_id)) if class_id else None
+            rotated = review.rotate_code(tid, int(class_id)) if class_id else None
             if rotated is None:
                 raise gr.Error("Pick one of your classes first.")
             return f"New join code: **`{rotated.join_code}`**. The old code no longer works.", gr.Dropdown(choices=class_choices(tid), value=rotated.id)
@@ -348,7 +347,7 @@ def build(review: TeacherReview) -> gr.Blocks:
                 raise gr.Error("Pick the students to remove first.")
             if (confirmation or "").strip() != "REMOVE":
                 raise gr.Error("Type REMOVE to confirm.")
-            removed = review.school.remove_students(tid, int(class_id), ids)
+            removed = review.remove_students(tid, int(class_id), ids)
             if not removed:
                 raise gr.Error("None of those students is in this class.")
             return f"{removed} student{'s' if removed != 1 else ''} removed from the class.", "", gr.Dropdown(value=[])
@@ -367,7 +366,7 @@ def build(review: TeacherReview) -> gr.Blocks:
         then_refresh(class_pick.input(lambda: 0, outputs=student_pick, api_visibility="undocumented"))
 
         def on_class_setting(class_id, request: gr.Request):
-            found = review.school.class_for_teacher(_teacher(review, request), class_id) if class_id else None
+            found = review.class_for_teacher(_teacher(review, request), class_id) if class_id else None
             return gr.Checkbox(value=found.allow_show_solution if found else True)
 
         def on_solutions(class_id, allowed: bool, request: gr.Request):
@@ -397,19 +396,19 @@ def build(review: TeacherReview) -> gr.Blocks:
     return page
 
 
-def mount(app: FastAPI, review: TeacherReview, throttle: LoginThrottle | None = None,
+def mount(app: FastAPI, review: TeacherReview, throttle: LoginThrottle,
           session_lifetime_s: float = SESSION_LIFETIME_S) -> None:
     """Serve KaTeX at /static/katex and the teacher page at /teacher (call before mounting /)."""
     served: list = []
     app.add_middleware(TeacherGate, gradio_app=lambda: served[0] if served else None,
-                       sign_in_valid=review.school.sign_in_valid, lifetime_s=session_lifetime_s)
+                       sign_in_valid=review.sign_in_valid, lifetime_s=session_lifetime_s)
     app.add_middleware(ClientAddressMiddleware)
     app.add_api_route(PATH, lambda: RedirectResponse(f"{PATH}/", status_code=307), methods=["GET"], include_in_schema=False)
     app.mount(KATEX_URL, StaticFiles(directory=KATEX_DIR), name="katex")
     page = build(review)
     page.queue(default_concurrency_limit=4, max_size=64)
     gr.mount_gradio_app(
-        app, page, path=PATH, auth=make_auth(review, throttle or LoginThrottle()),
+        app, page, path=PATH, auth=make_auth(review, throttle),
         auth_message="Teachers: sign in to review your classes.",
         show_error=False, enable_monitoring=False, mcp_server=False, css=CSS, footer_links=[],
     )

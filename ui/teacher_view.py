@@ -17,7 +17,7 @@ import matplotlib.dates as mdates  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from storage import FlagListing, SessionSummary, StudentSummary, Transcript  # noqa: E402
+from tutor.review import FlagListing, SessionSummary, StudentSummary, Transcript  # noqa: E402
 from tutor.flags import LABELS  # noqa: E402
 from tutor.math_markdown import formula_ok, render_html  # noqa: E402
 from tutor.review import Progress  # noqa: E402

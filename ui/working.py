@@ -1,6 +1,6 @@
 """The "Check my working" tab: adapts ``tutor.practice_service.check_working`` to Gradio.
 
-``build_working_tab(identity)`` is called inside ``with gr.Tab("Check my working"):`` of the
+``build_working_tab(checker, identity)`` is called inside ``with gr.Tab("Check my working"):`` of the
 student page. Each line is shown as the checker read it (LaTeX the checker wrote, rendered
 by KaTeX); a line it could not read is shown as literal code, so the student's own text
 never reaches Markdown, HTML or KaTeX.
@@ -49,9 +49,8 @@ def report_markdown(report: WorkingReport) -> str:
     return f"{body}\n\n**{verdict}** {message}" if body else message
 
 
-def build_working_tab(identity: gr.BrowserState) -> None:
-    """``identity`` keys the per-student limit on checks; working is not stored."""
-    checker = WorkingChecker()
+def build_working_tab(checker: WorkingChecker, identity: gr.BrowserState) -> None:
+    """``identity`` keys ``checker``'s per-student limit on checks; working is not stored."""
     gr.Markdown("Write your working one step per line. The tutor finds the first line that does not follow from the line before.")
     working = gr.Textbox(
         label="Your working", lines=6, max_lines=30, max_length=MAX_WORKING_CHARS,

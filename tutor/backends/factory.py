@@ -63,6 +63,6 @@ def create_backend(settings: Settings) -> tuple[Backend, GenerationSettings]:
         ),
         model_id,
         settings.stall_timeout_s,
+        max_concurrency=rows,
     )
-    backend.max_concurrency = rows  # read by the admission queue (tutor/admission.py)
     return backend, generation

@@ -17,8 +17,10 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundLoadedBackend(Backend):
-    def __init__(self, load: Callable[[], Backend], model_id: str, stall_timeout: float = 60.0):
+    def __init__(self, load: Callable[[], Backend], model_id: str, stall_timeout: float = 60.0, max_concurrency: int = 16):
+        """``max_concurrency``: the loaded engine's rows, known before it has loaded."""
         self.model_id = model_id
+        self.max_concurrency = max_concurrency
         self.stall_timeout = stall_timeout
         self._loaded = threading.Event()
         self._backend: Backend | None = None
