@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 from tutor.cas import agrees, cas_answer  # noqa: E402
 from tutor.checking import warm_up  # noqa: E402
 
-DEFAULT = ROOT / "bench" / "questions_cas.jsonl"
+DEFAULT = ROOT / "tests" / "data" / "questions_cas.jsonl"
+"""The one copy of the set, shared with tests/test_cas.py (a user's clone has the tests)."""
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -27,7 +27,7 @@ from sqlalchemy import func, select  # noqa: E402
 from storage import ReviewFilter, SchoolStore, Store, make_engine, upgrade  # noqa: E402
 from storage.models import Attempt, Flag, Message, TutoringSession  # noqa: E402
 from storage.seed import seed_class  # noqa: E402
-from tutor.review import progress  # noqa: E402
+from tutor.teaching.review import progress  # noqa: E402
 from ui import teacher_view as view  # noqa: E402
 
 

@@ -130,8 +130,11 @@ def serve_ours(port: int, data_dir: Path, ignore_eos: bool) -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # http.server's listen backlog of 5 reset connections when 16 streams connect at once
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", port), Handler)
     print(f"serving on {port}", flush=True)
     server.serve_forever()
 

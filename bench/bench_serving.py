@@ -48,7 +48,7 @@ from tutor.backends.batching import BatchedBackend  # noqa: E402
 from tutor.backends.factory import is_reasoning_model, max_batch  # noqa: E402
 from tutor.backends.transformers_backend import TransformersBackend  # noqa: E402
 from tutor.model_source import default_model, locate  # noqa: E402
-from tutor.rate_limit import AskLimits  # noqa: E402
+from tutor.generation.rate_limit import AskLimits  # noqa: E402
 from tutor.service import TutorService, solution_messages  # noqa: E402
 from ui.server import build_app  # noqa: E402
 

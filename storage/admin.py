@@ -36,7 +36,9 @@ def bootstrap_teacher(school: SchoolStore, username: str | None, password: str |
         raise SystemExit(f"TUTOR_TEACHER_USER/TUTOR_TEACHER_PASSWORD: {exc}") from None
 
 
-def _database_url(given: str | None) -> str:
+def database_url(given: str | None) -> str:
+    """``--database-url`` when given, else the app's own (TUTOR_DATABASE_URL / TUTOR_DATA_DIR):
+    the admin commands and the seeder then open the database the app uses."""
     if given:
         return given
     from tutor.config import Settings  # the app's own resolution of TUTOR_DATABASE_URL / TUTOR_DATA_DIR
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("backup", help="copy the live SQLite database with SQLite's online backup").add_argument("dest")
     args = parser.parse_args(argv)
 
-    engine = make_engine(_database_url(args.database_url))
+    engine = make_engine(database_url(args.database_url))
     try:
         upgrade(engine)
         school = SchoolStore(Store(engine))

@@ -8,7 +8,7 @@ problem id (the access check lives in the query) and recording a checked answer 
 with its mastery update in one transaction, so a retry on the same problem, or two checks
 racing, can never count twice.
 
-The BKT arithmetic is the caller's (``tutor/mastery.py``); this module only stores numbers.
+The BKT arithmetic is the caller's (``tutor/teaching/mastery.py``); this module only stores numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from storage.models import Attempt, Mastery, Message, TutoringSession, utcnow
 from storage.records import AttemptRecord, MasteryRecord, MessageRecord
-from storage.store import ATTEMPT_STATUSES, Store, _attempt, _message
+from storage.mappers import attempt_record, mastery_record, message_record
+from storage.repository import Repository
+from storage.store import ATTEMPT_STATUSES
 
 PRACTICE_MODE = "practice"
 GRADED_STATUSES = frozenset({"correct", "incorrect"})
@@ -30,30 +32,17 @@ uses up the problem's one counted attempt."""
 MAX_SKILL_CHARS = 32
 
 
-def _mastery(row: Mastery) -> MasteryRecord:
-    return MasteryRecord(
-        student_id=row.student_id,
-        skill=row.skill,
-        p_known=row.p_known,
-        attempts=row.attempts,
-        updated_at=row.updated_at,
-    )
-
-
-class MasteryStore:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._read = store._read
-        self._write = store._write
+class MasteryStore(Repository):
+    """Built on the app's `Store` (``MasteryStore(store)``), sharing its transactions."""
 
     def mastery_for_student(self, student_id: int) -> list[MasteryRecord]:
         """Every skill this student has a counted answer in, by skill name."""
 
         def work(db: Session) -> list[MasteryRecord]:
             rows = db.scalars(select(Mastery).where(Mastery.student_id == student_id).order_by(Mastery.skill))
-            return [_mastery(row) for row in rows]
+            return [mastery_record(row) for row in rows]
 
-        return self._read(work)
+        return self.transactions.read(work)
 
     def practice_message(self, student_id: int, problem_id: str) -> MessageRecord | None:
         """The newest practice message of this student for ``problem_id``; None for anyone else's."""
@@ -72,9 +61,9 @@ class MasteryStore:
                 .order_by(Message.id.desc())
                 .limit(1)
             ).one_or_none()
-            return None if row is None else _message(row)
+            return None if row is None else message_record(row)
 
-        return self._read(work)
+        return self.transactions.read(work)
 
     def record_practice_attempt(
         self,
@@ -138,12 +127,12 @@ class MasteryStore:
                 session.updated_at = utcnow()
             db.flush()
             if row is not None:
-                record = _mastery(row)
-            return _attempt(attempt), record
+                record = mastery_record(row)
+            return attempt_record(attempt), record
 
         try:
-            return self._write(work)
+            return self.transactions.write(work)
         except IntegrityError:
             # Two first answers in the same new skill raced to insert its row (PostgreSQL);
             # the row exists now, so the second try updates it.
-            return self._write(work)
+            return self.transactions.write(work)

@@ -86,8 +86,8 @@ def seed_class(school: SchoolStore, teacher: str, password: str, students: int, 
             if flag_rows:
                 db.execute(insert(Flag), flag_rows)
 
-        school._write(work)
-    school._write(lambda db: db.execute(text("ANALYZE")))  # planner statistics, as a database in use has
+        school.transactions.write(work)
+    school.transactions.write(lambda db: db.execute(text("ANALYZE")))  # planner statistics, as a database in use has
     return cls.id
 
 
@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--sessions", type=int, default=200)
     args = parser.parse_args(argv)
-    from storage.admin import _database_url
+    from storage.admin import database_url
 
-    engine = make_engine(_database_url(args.database_url))
+    engine = make_engine(database_url(args.database_url))
     upgrade(engine)
     class_id = seed_class(SchoolStore(Store(engine)), args.teacher, args.password, args.students, args.sessions)
     print(f"seeded class {class_id} for {args.teacher}")

@@ -1,24 +1,24 @@
-"""The repository: every read and write the app makes, as short transactions.
+"""Students, their sessions, messages and attempts: the SQL behind the student page.
 
-Each public method opens, commits and closes its own transaction and returns
-records from `storage.records`, so it is safe to call from any thread.
+Each public method runs as one short transaction (`storage.transactions`) and returns
+records from `storage.records`, so it is safe to call from any thread. `Store` also owns
+the engine's `Transactions`, which the other stores (`SchoolStore`, `MasteryStore`) share.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from datetime import timedelta
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from storage.db import BEGIN_IMMEDIATE, StorageError, private_file
+from storage.db import StorageError, private_file
+from storage.mappers import attempt_record, message_record, session_record, student_record
 from storage.models import Attempt, Base, Message, Student, TutoringSession, utcnow
 from storage.records import (
     AttemptRecord,
@@ -27,8 +27,8 @@ from storage.records import (
     SessionRecord,
     StudentRecord,
 )
+from storage.transactions import Transactions
 
-T = TypeVar("T")
 M = TypeVar("M", bound=Base)
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -37,24 +37,32 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 def valid_token(token: object) -> bool:
     """Is ``token`` shaped like a browser identity (checked before any limit is charged)?"""
     return isinstance(token, str) and bool(TOKEN_PATTERN.fullmatch(token))
+
+
 TITLE_MAX_CHARS = 80
 REPLY_STATUSES = frozenset({"complete", "cut", "stopped", "failed"})
 """``cut``: the reply stopped at the token limit (its text is kept, as for ``stopped``)."""
 ATTEMPT_STATUSES = frozenset({"correct", "incorrect", "unparseable", "timeout"})
-
-# SQLite's busy_timeout (10 s) already waits inside each statement; this loop
-# covers the cases where SQLite reports "locked" without waiting.
-LOCK_RETRY_SECONDS = 5.0
-LOCK_RETRY_FIRST_SLEEP = 0.01
-LOCK_RETRY_MAX_SLEEP = 0.25
 ACTIVE_RESOLUTION = timedelta(minutes=5)
-"""``last_active_at`` is accurate to this: real use writes it only when it is older."""
+"""``last_active_at`` is accurate to this: real use writes it only when it is older.
+
+Why at most once per 5 minutes rather than with every question or attempt: a student
+asking or checking in a row then costs one read here, not an extra write transaction
+(on SQLite every write takes the one write lock and an fsync), so activity adds at most
+12 writes an hour per student; and the teacher's "Last active" column is read to the day
+("who has not worked this week"), so 5 minutes loses nothing anyone looks at. Reads
+(`find_student` and every history, session and class read) never write it."""
 
 
 class Store:
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.engine = engine
+        self.transactions = Transactions(engine)
+
+    @property
+    def _engine(self) -> Engine:
+        """Old name of `engine`, kept for the tests that still reach for it."""
+        return self.engine
 
     # -- students -----------------------------------------------------------
 
@@ -67,16 +75,17 @@ class Store:
         """
         if not valid_token(token):
             return None
-        return self._read(
+        return self.transactions.read(
             lambda db: _optional(db.scalars(select(Student).where(Student.browser_token == token)).one_or_none())
         )
 
     def student_for_token(self, token: str) -> StudentRecord:
         """Get or create the student whose browser holds `token`; marks them active.
 
-        Only for real use (asking, practising, joining a class): reads use `find_student`.
-        ``last_active_at`` is written at most once per `ACTIVE_RESOLUTION` (a known student
-        seen within it costs one read, not a write transaction).
+        Only for real use (asking, practising, joining a class): reads use `find_student`,
+        which never writes. A known student seen within `ACTIVE_RESOLUTION` costs one read
+        and no write; otherwise one write transaction creates the row or moves
+        ``last_active_at`` to now.
         """
         if not valid_token(token):
             raise ValueError("browser token must be 16-64 characters of A-Z, a-z, 0-9, _ or -")
@@ -85,9 +94,9 @@ class Store:
             student = db.scalars(select(Student).where(Student.browser_token == token)).one_or_none()
             if student is None or utcnow() - student.last_active_at >= ACTIVE_RESOLUTION:
                 return None
-            return _student(student)
+            return student_record(student)
 
-        known = self._read(seen)
+        known = self.transactions.read(seen)
         if known is not None:
             return known
 
@@ -101,14 +110,14 @@ class Store:
             else:
                 student.last_active_at = utcnow()
             db.flush()
-            return _student(student)
+            return student_record(student)
 
         try:
-            return self._write(work)
+            return self.transactions.write(work)
         except IntegrityError:
             # Another process inserted the same token between our SELECT and
             # INSERT (possible on PostgreSQL; BEGIN IMMEDIATE rules it out on SQLite).
-            return self._write(work)
+            return self.transactions.write(work)
 
     # -- sessions and messages ---------------------------------------------
 
@@ -126,9 +135,9 @@ class Store:
             )
             db.add(row)
             db.flush()
-            return _session(row)
+            return session_record(row)
 
-        return self._write(work)
+        return self.transactions.write(work)
 
     def add_question(
         self, session_id: int, question: str, model_id: str, settings: dict[str, Any]
@@ -147,9 +156,9 @@ class Store:
             db.add(row)
             parent.updated_at = utcnow()
             db.flush()
-            return _message(row)
+            return message_record(row)
 
-        return self._write(work)
+        return self.transactions.write(work)
 
     def finish_reply(
         self,
@@ -182,9 +191,9 @@ class Store:
             row.finished_at = now
             _require(db, TutoringSession, row.session_id).updated_at = now
             db.flush()
-            return _message(row)
+            return message_record(row)
 
-        return self._write(work)
+        return self.transactions.write(work)
 
     def save_progress(self, message_id: int, *, reasoning: str, solution: str) -> bool:
         """Checkpoint a reply still generating, so a killed process loses at most one interval.
@@ -201,7 +210,7 @@ class Store:
             )
             return result.rowcount == 1
 
-        return self._write(work)
+        return self.transactions.write(work)
 
     def mark_interrupted(self) -> int:
         """At start-up, replies left "generating" by a dead process become "interrupted".
@@ -215,7 +224,7 @@ class Store:
             )
             return result.rowcount
 
-        return self._write(work)
+        return self.transactions.write(work)
 
     def add_attempt(
         self, message_id: int, answer: str, status: str, correct: bool, feedback: str
@@ -234,9 +243,9 @@ class Store:
             )
             db.add(row)
             db.flush()
-            return _attempt(row)
+            return attempt_record(row)
 
-        return self._write(work)
+        return self.transactions.write(work)
 
     # -- reads (each checks ownership) ---------------------------------------
 
@@ -250,9 +259,9 @@ class Store:
                 .order_by(TutoringSession.updated_at.desc(), TutoringSession.id.desc())
                 .limit(limit)
             )
-            return [_session(row) for row in rows]
+            return [session_record(row) for row in rows]
 
-        return self._read(work)
+        return self.transactions.read(work)
 
     def session_detail(self, session_id: int, student_id: int) -> SessionDetail | None:
         """The session, its messages in order, each with its attempts.
@@ -274,13 +283,13 @@ class Store:
                 .where(Message.session_id == session_id)
                 .order_by(Attempt.id)
             ):
-                attempts[row.message_id].append(_attempt(row))
+                attempts[row.message_id].append(attempt_record(row))
             return SessionDetail(
-                session=_session(parent),
-                messages=[(_message(m), attempts[m.id]) for m in messages],
+                session=session_record(parent),
+                messages=[(message_record(m), attempts[m.id]) for m in messages],
             )
 
-        return self._read(work)
+        return self.transactions.read(work)
 
     def message_for_student(self, message_id: int, student_id: int) -> MessageRecord | None:
         """The message, or None unless it belongs to one of this student's sessions."""
@@ -291,9 +300,9 @@ class Store:
                 .join(TutoringSession, Message.session_id == TutoringSession.id)
                 .where(Message.id == message_id, TutoringSession.student_id == student_id)
             ).one_or_none()
-            return None if row is None else _message(row)
+            return None if row is None else message_record(row)
 
-        return self._read(work)
+        return self.transactions.read(work)
 
     # -- maintenance ----------------------------------------------------------
 
@@ -304,10 +313,10 @@ class Store:
         may still sit in the -wal file. The backup API reads one snapshot and
         does not block writers.
         """
-        if self._engine.dialect.name != "sqlite":
+        if self.engine.dialect.name != "sqlite":
             raise StorageError("backup() is SQLite-only; use the database's own backup tools")
         private_file(Path(dest_path))  # 0600 in a 0700 folder, before SQLite writes to it (issue 11 row 15)
-        source = self._engine.raw_connection()
+        source = self.engine.raw_connection()
         try:
             dest = sqlite3.connect(dest_path)
             try:
@@ -316,35 +325,6 @@ class Store:
                 dest.close()
         finally:
             source.close()
-
-    # -- transactions -----------------------------------------------------------
-
-    def _read(self, work: Callable[[Session], T]) -> T:
-        return self._transaction(work, {})
-
-    def _write(self, work: Callable[[Session], T]) -> T:
-        return self._transaction(work, BEGIN_IMMEDIATE)
-
-    def _transaction(self, work: Callable[[Session], T], options: dict[str, Any]) -> T:
-        deadline = time.monotonic() + LOCK_RETRY_SECONDS
-        pause = LOCK_RETRY_FIRST_SLEEP
-        while True:
-            try:
-                with self._sessions() as db, db.begin():
-                    db.connection(execution_options=options)
-                    return work(db)
-            except OperationalError as exc:
-                if "database is locked" not in str(exc.orig):
-                    # disk full, read-only file, I/O error: the transaction rolled back,
-                    # nothing stored before is touched; the caller gets one clear error type
-                    raise StorageError(f"the database could not be written ({exc.orig})") from exc
-                if time.monotonic() + pause > deadline:
-                    raise StorageError(
-                        f"database stayed locked for over {LOCK_RETRY_SECONDS:.0f} s; "
-                        "another process may be holding a long write transaction"
-                    ) from exc
-                time.sleep(pause)
-                pause = min(pause * 2, LOCK_RETRY_MAX_SLEEP)
 
 
 def _require(db: Session, model: type[M], key: int) -> M:
@@ -360,52 +340,4 @@ def _title(text: str) -> str:
 
 
 def _optional(row: Student | None) -> StudentRecord | None:
-    return None if row is None else _student(row)
-
-
-def _student(row: Student) -> StudentRecord:
-    return StudentRecord(
-        id=row.id,
-        browser_token=row.browser_token,
-        display_name=row.display_name,
-        class_id=row.class_id,
-    )
-
-
-def _session(row: TutoringSession) -> SessionRecord:
-    return SessionRecord(
-        id=row.id,
-        student_id=row.student_id,
-        title=row.title,
-        mode=row.mode,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _message(row: Message) -> MessageRecord:
-    return MessageRecord(
-        id=row.id,
-        session_id=row.session_id,
-        question=row.question,
-        reasoning=row.reasoning,
-        solution=row.solution,
-        final_answer=row.final_answer,
-        status=row.status,
-        error=row.error,
-        model_id=row.model_id,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-    )
-
-
-def _attempt(row: Attempt) -> AttemptRecord:
-    return AttemptRecord(
-        id=row.id,
-        message_id=row.message_id,
-        answer=row.answer,
-        status=row.status,
-        correct=row.correct,
-        feedback=row.feedback,
-        created_at=row.created_at,
-    )
+    return None if row is None else student_record(row)

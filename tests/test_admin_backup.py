@@ -67,7 +67,7 @@ def test_a_class_can_forbid_revealing_solutions_in_guided_modes(tmp_path):
 
 def test_a_teacher_switches_solutions_only_for_their_own_class(tmp_path):
     from storage import SchoolStore
-    from tutor.review import TeacherReview
+    from tutor.teaching.review import TeacherReview
 
     school = SchoolStore(new_store(tmp_path / "t.db"))
     lee, kim = school.add_teacher("ms_lee", "a long enough password"), school.add_teacher("mr_kim", "another long password")

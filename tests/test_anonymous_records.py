@@ -26,7 +26,7 @@ from tests.pg import postgres_server, postgres_url  # noqa: F401 - fixtures
 from tests.test_teacher_browser import sign_in
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.rate_limit import JoinLimits
+from tutor.generation.rate_limit import JoinLimits
 from tutor.service import JOIN_LOCKED, TutorService
 from ui.server import build_app
 

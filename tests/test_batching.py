@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tutor.admission import Admission
+from tutor.generation.admission import Admission
 from tutor.backends import GenerationSettings
 from tutor.backends.batching import BatchedBackend
 from tutor.backends.factory import create_backend

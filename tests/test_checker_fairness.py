@@ -58,7 +58,7 @@ def test_a_busy_pool_is_not_recorded_as_the_students_attempt(store) -> None:
 
 
 def test_one_working_check_at_a_time_per_student() -> None:
-    from tutor.practice_service import WorkingChecker
+    from tutor.teaching.practice_service import WorkingChecker
 
     checker = WorkingChecker()
     results: dict[str, str] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.modes import NEXT_HINT, REVEAL
+from tutor.teaching.modes import NEXT_HINT, REVEAL
 from tutor.service import TutorService
 
 TOKEN = "conversation-token-aaaaaa"

@@ -11,10 +11,10 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutor.boxed import last_boxed
+from tutor.generation.boxed import last_boxed
 from tutor.checking import check_answer, parse_preview
-from tutor.math_markdown import final_answer_markdown, prepare_markdown, render_html
-from tutor.reply_parser import parse_reply
+from ui.math_markdown import final_answer_markdown, prepare_markdown, render_html
+from tutor.generation.reply_parser import parse_reply
 
 SPICY = st.sampled_from(list("$\\{}()[]<>^_*=/|&#%!`~\n ") + ["\\boxed{", "<think>", "</think>", "\\(", "\\[", "$$", "\\frac", "**", "9^9^9", "<script>"])
 TEXT = st.lists(st.one_of(st.text(max_size=20), SPICY), max_size=40).map("".join)
@@ -55,7 +55,7 @@ def test_answer_checking_and_preview(answer, reference):
 def test_question_parsing_hint_screen_and_working(question, hint):
     from tutor.cas import cas_answer, cross_check, parse_question
     from tutor.leak_screen import screen_hint
-    from tutor.safety import screen_question
+    from tutor.teaching.safety import screen_question
     from tutor.steps import first_wrong_step
 
     bounded(parse_question, question, limit=1)

@@ -25,7 +25,7 @@ from starlette.routing import Mount
 from tests.conftest import LiveServer, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.math_markdown import MAX_FORMULA_DEPTH, final_answer_markdown, formula_ok, prepare_markdown, render_html
+from ui.math_markdown import MAX_FORMULA_DEPTH, final_answer_markdown, formula_ok, prepare_markdown, render_html
 from tutor.service import TutorService
 from ui import teacher_view
 from ui.server import build_app
@@ -164,7 +164,7 @@ def test_an_export_is_not_served_after_logout_or_the_students_deletion(world) ->
 
 
 def test_exports_are_private_files_and_expire(world, monkeypatch) -> None:
-    from tutor import review
+    from tutor.teaching import review
 
     link = _export(world)
     private = next(world["data"].joinpath("exports").rglob(link.rsplit("/", 1)[1]))

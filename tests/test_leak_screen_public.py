@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tutor.leak_screen import context_values, plain, screen_hint
-from tutor.modes import ScreenedText, dialogue
+from tutor.teaching.modes import ScreenedText, dialogue
 
 ELLIOTT = (
     "Tutor: The question is: Elliott is trying to walk 10,000 steps a day. He finished half of his steps on his "

@@ -16,7 +16,7 @@ from tests.conftest import free_port, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.config import Settings
-from tutor.review import TeacherReview
+from tutor.teaching.review import TeacherReview
 from tutor.service import TutorService
 from ui import teacher
 

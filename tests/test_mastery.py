@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from tutor.mastery import MASTERED, BKTParams, choose_next, difficulty_for, update
-from tutor.practice import TOPICS
+from tutor.teaching.mastery import MASTERED, BKTParams, choose_next, difficulty_for, update
+from tutor.teaching.practice import TOPICS
 
 
 def test_defaults():

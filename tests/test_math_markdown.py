@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutor.math_markdown import MAX_CHARS, TRUNCATED_NOTE, final_answer_markdown, prepare_markdown, render_html
+from ui.math_markdown import MAX_CHARS, TRUNCATED_NOTE, final_answer_markdown, prepare_markdown, render_html
 
 
 def final(text: str) -> str:

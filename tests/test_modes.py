@@ -8,7 +8,7 @@ import pytest
 
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.modes import NEXT_HINT, ScreenedText
+from tutor.teaching.modes import NEXT_HINT, ScreenedText
 from tutor.service import TutorService
 
 TOKEN = "modes-token-aaaaaaaaaaaa"

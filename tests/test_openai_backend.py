@@ -30,7 +30,7 @@ from tutor.backends import CUT_SHORT, GenerationError, GenerationSettings
 from tutor.backends.factory import create_backend
 from tutor.backends.openai_backend import OpenAIBackend
 from tutor.config import Settings
-from tutor.reply_parser import parse_reply
+from tutor.generation.reply_parser import parse_reply
 from tutor.service import TutorService
 from ui.server import build_app
 

@@ -13,7 +13,7 @@ from tutor.backends.factory import generation_settings
 from tutor.backends.transformers_backend import TransformersBackend, _EmitStreamer, attention_implementation
 from tutor.config import Settings
 from tutor.model_source import DEMO_MODEL, REASONING_MODEL, default_model, locate
-from tutor.reply_parser import parse_reply
+from tutor.generation.reply_parser import parse_reply
 
 PHI4_TEMPLATE = (
     "{% for message in messages %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}{% endfor %}"

@@ -18,7 +18,7 @@ import sympy
 from tutor.checking import check_answer
 from tutor.checking.checker import parse_answer
 from tutor.checking.shapes import as_point, as_solutions, to_num
-from tutor.practice import DIFFICULTIES, TOPICS, Problem, from_id, generate
+from tutor.teaching.practice import DIFFICULTIES, TOPICS, Problem, from_id, generate
 
 SEEDS = range(30)
 X = sympy.Symbol("x")

@@ -19,10 +19,10 @@ from markdown_it import MarkdownIt
 from playwright.sync_api import expect
 
 from tests.conftest import LiveServer, new_store
-from tutor.mastery import update
-from tutor.practice_service import PracticeService
+from tutor.teaching.mastery import update
+from tutor.teaching.practice_service import PracticeService
 from ui.practice import build_practice_tab, plain_markdown
-from tutor.practice_service import WorkingChecker
+from tutor.teaching.practice_service import WorkingChecker
 from ui.working import build_working_tab, literal_code
 
 P0 = 0.2

@@ -17,9 +17,9 @@ from storage.db import MIGRATIONS
 from storage.models import Attempt, Mastery, Student
 from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures
 from tutor.checking import warm_up
-from tutor.mastery import BKTParams, update
-from tutor.practice import TOPICS, from_id
-from tutor.practice_service import MODEL_ID, NO_PROBLEM, PracticeService, TooFast, WorkingChecker, check_working
+from tutor.teaching.mastery import BKTParams, update
+from tutor.teaching.practice import TOPICS, from_id
+from tutor.teaching.practice_service import MODEL_ID, NO_PROBLEM, PracticeService, TooFast, WorkingChecker, check_working
 
 ME = "me-" + "a" * 20
 YOU = "you-" + "b" * 20

@@ -1,4 +1,4 @@
-from tutor.rate_limit import AskLimits, RateLimiter
+from tutor.generation.rate_limit import AskLimits, RateLimiter
 
 
 class Clock:

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tutor.reply_parser import ParsedReply, parse_reply
+from tutor.generation.reply_parser import ParsedReply, parse_reply
 
 PHI = "<think>\nLet me add: 2 + 2 = 4. Maybe \\boxed{5}?\n</think>\n\nThe sum is \\boxed{4}.\n"
 

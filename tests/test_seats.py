@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import secrets
 
-from tutor.admission import Admission
+from tutor.generation.admission import Admission
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.rate_limit import PER_ADDRESS_ANONYMOUS_ASKS
+from tutor.generation.rate_limit import PER_ADDRESS_ANONYMOUS_ASKS
 from tutor.service import TutorService
 
 SCHOOL = "198.51.100.20"
@@ -98,7 +98,7 @@ def test_anonymous_visitors_everywhere_leave_the_reserved_seats_to_classes(store
 
 def test_a_flooded_address_rate_does_not_lock_out_its_class(store) -> None:
     """The address's ask rate (120 a minute) is charged for anonymous visitors only."""
-    from tutor.rate_limit import AskLimits
+    from tutor.generation.rate_limit import AskLimits
 
     svc = _service(store)
     svc.limits = AskLimits(per_address=3)

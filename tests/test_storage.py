@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, event, func, select
 
-import storage.store
+import storage.transactions
 from storage import StorageError, Store, make_engine, upgrade
 from storage.models import Attempt, Base, Message, Student, TutoringSession
 
@@ -239,7 +239,7 @@ def test_write_retries_while_locked(impatient_engine: Engine) -> None:
 def test_write_gives_up_with_storage_error(
     impatient_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(storage.store, "LOCK_RETRY_SECONDS", 0.5)
+    monkeypatch.setattr(storage.transactions, "LOCK_RETRY_SECONDS", 0.5)
     store = Store(impatient_engine)
     _, _, message = ask(store)
     holder = hold_write_lock(impatient_engine)
@@ -268,3 +268,60 @@ def test_backup_is_a_consistent_database(tmp_path: Path, store: Store) -> None:
         assert Store(restored).session_detail(session.id, student.id).messages[0][0] == message
     finally:
         restored.dispose()
+
+
+def count_writes(engine: Engine) -> list[int]:
+    """A one-item list counting the write transactions (``BEGIN IMMEDIATE``) opened on ``engine``."""
+    writes = [0]
+
+    def on_begin(connection) -> None:
+        if connection.get_execution_options().get("tutor_begin_immediate"):
+            writes[0] += 1
+
+    event.listen(engine, "begin", on_begin)
+    return writes
+
+
+def test_reads_never_write_and_real_use_marks_active_at_most_every_five_minutes(
+    engine: Engine, store: Store
+) -> None:
+    student, session, message = ask(store)
+    writes = count_writes(engine)
+    assert store.find_student(TOKEN_A) == student
+    store.sessions_for_student(student.id)
+    store.session_detail(session.id, student.id)
+    store.message_for_student(message.id, student.id)
+    assert store.find_student(TOKEN_B) is None  # a stranger's read creates no row either
+    assert store.student_for_token(TOKEN_A) == student  # real use, but seen just now
+    assert writes == [0]
+    assert count(engine, Student) == 1
+
+    long_ago = "2020-01-01 00:00:00.000000"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE students SET last_active_at = '{long_ago}'")
+    writes[0] = 0
+    store.find_student(TOKEN_A)
+    with engine.connect() as conn:
+        assert conn.scalar(select(Student.last_active_at)).year == 2020
+    store.student_for_token(TOKEN_A)
+    assert writes == [1]
+    with engine.connect() as conn:
+        assert conn.scalar(select(Student.last_active_at)).year > 2020
+    store.student_for_token(TOKEN_A)
+    assert writes == [1]
+
+
+def test_no_storage_module_borrows_another_modules_private_names() -> None:
+    import ast
+
+    folder = Path(storage.transactions.__file__).parent
+    borrowed = []
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("storage"):
+                borrowed += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                owner = node.value
+                if not (isinstance(owner, ast.Name) and owner.id in {"self", "cls"}):
+                    borrowed.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    assert borrowed == []

@@ -12,8 +12,8 @@ import pytest
 from storage import AttemptPoint
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.flags import attempt_flags, reply_flags, screen_text
-from tutor.review import export_csv, export_json, make_filter, progress, topic_of
+from tutor.teaching.flags import attempt_flags, reply_flags, screen_text
+from tutor.teaching.review import export_csv, export_json, make_filter, progress, topic_of
 from tutor.service import TutorService
 
 TOKEN = "t" * 32
@@ -173,6 +173,6 @@ def test_progress_over_more_than_three_weeks_is_counted_per_week() -> None:
 
 def test_storage_lists_the_same_safety_kinds_first() -> None:
     from storage.school import SAFETY_KINDS as listed_first
-    from tutor.flags import SAFETY_KINDS
+    from tutor.teaching.flags import SAFETY_KINDS
 
     assert set(listed_first) == SAFETY_KINDS

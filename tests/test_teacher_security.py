@@ -23,7 +23,7 @@ from storage import LoginThrottle
 from tests.conftest import LiveServer, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.review import TeacherReview
+from tutor.teaching.review import TeacherReview
 from tutor.service import TutorService
 from ui import teacher
 from ui.server import build_app

@@ -271,3 +271,18 @@ def test_safety_flags_are_listed_first(school: SchoolStore) -> None:
         later.append(session.id)
     assert school.flags_for_class(t.id, c.id)[0].flag.kind == "self_harm"
     assert [s.session_id for s in school.sessions(t.id, c.id)][:1] == [worried.id]
+
+
+def test_school_store_is_its_parts_with_no_name_defined_twice() -> None:
+    from storage import school
+
+    parts = SchoolStore.__bases__
+    seen: dict[str, str] = {}
+    for part in parts:
+        for name in vars(part):
+            if not name.startswith("__"):
+                assert name not in seen, f"{name} is in both {seen[name]} and {part.__name__}"
+                seen[name] = part.__name__
+    public = {name for name in dir(SchoolStore) if not name.startswith("_")}
+    assert len(public) == 34 and {"authenticate", "join_class", "review_flag", "transcript", "export"} <= public
+    assert school.normalise_code(" ab-c2 ") == "ABC2" and school.SAFETY_KINDS[0] == "self_harm"

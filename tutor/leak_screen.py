@@ -56,7 +56,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from tutor.boxed import _braced  # the brace matcher \boxed{} reading uses
+from tutor.generation.boxed import _braced  # the brace matcher \boxed{} reading uses
 from tutor.checking import tasks
 
 MAX_HINT_CHARS = 6000

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from storage import LoginThrottle, SchoolStore, Store
 from tutor.backends import Backend, GenerationSettings
-from tutor.practice_service import PracticeService, WorkingChecker
-from tutor.review import TeacherReview
+from tutor.teaching.practice_service import PracticeService, WorkingChecker
+from tutor.teaching.review import TeacherReview
 from tutor.service import TutorService
 
 

@@ -14,21 +14,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from storage import MessageRecord, SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord, valid_token
-from tutor import flags
-from tutor.admission import Admission, Ticket
+from tutor.teaching import flags
+from tutor.generation.admission import Admission, Ticket
 from tutor.answer_reference import check_against, reference_for
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.cas import cas_answer, cross_check
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, parse_preview, verdict_line
-from tutor.conversation import Conversation, ReplyView, conversation_of
-from tutor.modes import GUIDED, REVEAL, ScreenedText, conversation, guided_messages
+from tutor.teaching.conversation import Conversation, ReplyView, conversation_of
+from tutor.teaching.modes import GUIDED, REVEAL, ScreenedText, conversation, guided_messages
 from tutor.prompts import load_prompt
-from tutor.rate_limit import AskLimits, ConcurrencyLimits
-from tutor.rate_limit import JoinLimits
+from tutor.generation.rate_limit import AskLimits, ConcurrencyLimits
+from tutor.generation.rate_limit import JoinLimits
 from storage.school import ClassFull, normalise_code
-from tutor.reply_parser import parse_reply
-from tutor.safety import screen_question
+from tutor.generation.reply_parser import parse_reply
+from tutor.teaching.safety import screen_question
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +149,8 @@ class TutorService:
         a queued student sees ``generating`` views with a waiting notice until a seat frees.
         A student (or an address) asking faster than ``AskLimits`` allows is refused too, and so
         is one with ``PER_IDENTITY_ASKS`` replies in progress, or an anonymous visitor whose
-        address has ``PER_ADDRESS_ANONYMOUS_ASKS`` (tutor/rate_limit.py); class members are
-        bounded per identity only and may use the seats kept for classes (tutor/admission.py).
+        address has ``PER_ADDRESS_ANONYMOUS_ASKS`` (tutor/generation/rate_limit.py); class members are
+        bounded per identity only and may use the seats kept for classes (tutor/generation/admission.py).
         """
         if not valid_token(token):  # before any limit is charged: a forged request costs the school nothing
             yield ReplyView(status="refused", notice=BAD_IDENTITY)

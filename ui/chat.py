@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tutor.conversation import Conversation, ReplyView, Turn
-from tutor.math_markdown import final_answer_markdown, prepare_markdown
-from tutor.modes import NEXT_HINT, REVEAL
+from tutor.teaching.conversation import Conversation, ReplyView, Turn
+from ui.math_markdown import final_answer_markdown, prepare_markdown
+from tutor.teaching.modes import NEXT_HINT, REVEAL
 
 ChatMessage = dict[str, Any]
 

@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from tutor.review import TeacherReview
+from tutor.teaching.review import TeacherReview
 
 PREFIX = "/teacher/exports/"
 NOT_FOUND = "No such export. Exports can be downloaded once, within 15 minutes; export again."

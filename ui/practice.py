@@ -10,10 +10,10 @@ import re
 
 import gradio as gr
 
-from tutor.mastery import MASTERED
-from tutor.math_markdown import prepare_markdown
-from tutor.practice import TOPIC_NAMES, Problem
-from tutor.practice_service import MasteryLevel, PracticeService, TooFast
+from tutor.teaching.mastery import MASTERED
+from ui.math_markdown import prepare_markdown
+from tutor.teaching.practice import TOPIC_NAMES, Problem
+from tutor.teaching.practice_service import MasteryLevel, PracticeService, TooFast
 
 LATEX = [
     {"left": "\\[", "right": "\\]", "display": True},

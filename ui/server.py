@@ -56,7 +56,7 @@ def build_app(parts: Parts | TutorService, data_dir: Path, *, https: bool = Fals
 
     teacher.mount(app, parts.review, parts.throttle)  # before "/", which would shadow it
     page = student.build(parts, browser_secret(data_dir))
-    # Gradio's queue matches the tutor's own admission queue (tutor/admission.py): no concurrency
+    # Gradio's queue matches the tutor's own admission queue (tutor/generation/admission.py): no concurrency
     # limit per event (the model batches; a limit of 1 would serialise the class), enough worker
     # threads for every admitted or waiting student plus quick events (checks, history), and
     # room in Gradio's queue so that past the tutor's capacity a student gets its "busy, about

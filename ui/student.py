@@ -14,8 +14,8 @@ import secrets
 
 import gradio as gr
 
-from tutor.conversation import Conversation, ReplyView
-from tutor.modes import GUIDED, MODES, NEXT_HINT, REVEAL
+from tutor.teaching.conversation import Conversation, ReplyView
+from tutor.teaching.modes import GUIDED, MODES, NEXT_HINT, REVEAL
 from tutor.parts import Parts
 from tutor.service import TutorService
 from ui import student_api

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from tutor.conversation import ReplyView
-from tutor.math_markdown import final_answer_markdown
-from tutor.modes import MODES, NEXT_HINT
+from tutor.teaching.conversation import ReplyView
+from ui.math_markdown import final_answer_markdown
+from tutor.teaching.modes import MODES, NEXT_HINT
 from tutor.service import TutorService
 from ui.chat import markdown
 

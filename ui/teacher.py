@@ -21,9 +21,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount
 from fastapi.staticfiles import StaticFiles
 
-from tutor.review import LoginThrottle
-from tutor.flags import KINDS
-from tutor.review import TeacherReview, make_filter, progress
+from tutor.teaching.review import LoginThrottle
+from tutor.teaching.flags import KINDS
+from tutor.teaching.review import TeacherReview, make_filter, progress
 from ui import exports
 from ui import teacher_view as view
 

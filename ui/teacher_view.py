@@ -17,10 +17,10 @@ import matplotlib.dates as mdates  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from tutor.review import FlagListing, SessionSummary, StudentSummary, Transcript  # noqa: E402
-from tutor.flags import LABELS  # noqa: E402
-from tutor.math_markdown import formula_ok, render_html  # noqa: E402
-from tutor.review import Progress  # noqa: E402
+from tutor.teaching.review import FlagListing, SessionSummary, StudentSummary, Transcript  # noqa: E402
+from tutor.teaching.flags import LABELS  # noqa: E402
+from ui.math_markdown import formula_ok, render_html  # noqa: E402
+from tutor.teaching.review import Progress  # noqa: E402
 
 MAX_CELL = 120
 MAX_LINES = 6

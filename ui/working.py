@@ -1,4 +1,4 @@
-"""The "Check my working" tab: adapts ``tutor.practice_service.check_working`` to Gradio.
+"""The "Check my working" tab: adapts ``tutor.teaching.practice_service.check_working`` to Gradio.
 
 ``build_working_tab(checker, identity)`` is called inside ``with gr.Tab("Check my working"):`` of the
 student page. Each line is shown as the checker read it (LaTeX the checker wrote, rendered
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.math_markdown import prepare_markdown
-from tutor.practice_service import MAX_WORKING_CHARS, WorkingChecker, WorkingReport
+from ui.math_markdown import prepare_markdown
+from tutor.teaching.practice_service import MAX_WORKING_CHARS, WorkingChecker, WorkingReport
 
 LATEX = [
     {"left": "\\[", "right": "\\]", "display": True},

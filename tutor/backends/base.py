@@ -104,7 +104,7 @@ class Backend(ABC):
     stall_timeout: float = 60.0
     max_concurrency: int = 16
     """Replies this engine runs at once (its batch rows, a server's fair share); the admission
-    queue (tutor/admission.py) gives exactly this many seats."""
+    queue (tutor/generation/admission.py) gives exactly this many seats."""
 
     def stream(self, messages: list[Message], settings: GenerationSettings) -> Generation:
         return Generation(lambda emit, cancelled: self._work(messages, settings, emit, cancelled), self.stall_timeout)

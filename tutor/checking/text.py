@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tutor.boxed import last_boxed
+from tutor.generation.boxed import last_boxed
 
 _DELIMS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 _MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)

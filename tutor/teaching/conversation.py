@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from storage import AttemptRecord, MessageRecord, SessionDetail
 from tutor.checking import verdict_line
-from tutor.modes import GUIDED, REVEAL
+from tutor.teaching.modes import GUIDED, REVEAL
 
 @dataclass(frozen=True)
 class ReplyView:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from tutor.practice import TOPICS
+from tutor.teaching.practice import TOPICS
 
 MASTERED = 0.95
 """A skill at or above this is mastered and no longer chosen (until all are)."""

@@ -23,7 +23,7 @@ MODES = {"Show solution": "solution", "Hint": "hint", "Coach me": "coach"}
 """Control label -> stored mode. The labels are the accessible names browser tests and screen
 readers find the controls by (README, "What a student gets"); keep them."""
 GUIDED = frozenset({"hint", "coach"})
-PROMPTS = {mode: load_prompt(Path(__file__).parent / "prompts" / f"{mode}.md").system for mode in GUIDED}
+PROMPTS = {mode: load_prompt(Path(__file__).parent.parent / "prompts" / f"{mode}.md").system for mode in GUIDED}
 NEXT_HINT = "Next hint, please."
 REVEAL = "Show me the solution, please."
 """Stored as the question of a turn that revealed a guided session's solution."""

@@ -21,7 +21,7 @@ from typing import Any
 from storage import AttemptPoint, ReviewFilter, SchoolStore
 from storage import FlagListing, LoginThrottle, SessionSummary, StudentSummary, Transcript  # noqa: F401 - the teacher page's types
 from storage.db import private_file, private_folder
-from tutor.flags import KINDS
+from tutor.teaching.flags import KINDS
 
 TOPICS: list[tuple[str, re.Pattern[str]]] = [
     ("Calculus", re.compile(r"derivativ|differentiat|integra|\\int\b|d/dx|\blim(?:it)?\b|tangent line", re.I)),

@@ -1,10 +1,10 @@
 """Practice with mastery, and "check my working", without a browser.
 
-A practice problem is generated (``tutor/practice.py``), stored as a session with mode
+A practice problem is generated (``tutor/teaching/practice.py``), stored as a session with mode
 "practice" and one complete message (question = the problem, final answer = the reference),
 and each checked answer is an attempt on that message, so teachers see practice like any
 other work. The first graded answer to each problem updates the student's mastery of its
-topic by Bayesian Knowledge Tracing (``tutor/mastery.py``); later tries on the same problem
+topic by Bayesian Knowledge Tracing (``tutor/teaching/mastery.py``); later tries on the same problem
 are stored but do not move mastery, so retrying until right cannot inflate it.
 
 ``check_working`` (``tutor.steps``, re-exported here) gives the per-line report for the page; ``WorkingChecker`` adds a
@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 from storage import MasteryStore, SchoolStore, Store
 from storage.mastery import PRACTICE_MODE
-from tutor import flags
+from tutor.teaching import flags
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, check_answer, verdict_line
-from tutor.mastery import BKTParams, choose_next, difficulty_for, update
-from tutor.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
-from tutor.rate_limit import RateLimiter
+from tutor.teaching.mastery import BKTParams, choose_next, difficulty_for, update
+from tutor.teaching.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
+from tutor.generation.rate_limit import RateLimiter
 from tutor.steps import MAX_WORKING_CHARS, WorkingLine, WorkingReport, check_working  # noqa: F401 - re-exported for ui/working.py
 
 log = logging.getLogger(__name__)

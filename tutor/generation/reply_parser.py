@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.boxed import last_boxed
+from tutor.generation.boxed import last_boxed
 
 _OPEN, _CLOSE = "<think>", "</think>"
 _TAG = re.compile(r"</?think>")

@@ -1,6 +1,6 @@
 """Questions the tutor should not send to the model: answered kindly, flagged for the teacher.
 
-A keyword-and-pattern screen (the same spirit as ``tutor.flags``): a student who writes
+A keyword-and-pattern screen (the same spirit as ``tutor.teaching.flags``): a student who writes
 about self-harm or abuse gets a caring reply pointing to a trusted adult, never a maths
 lecture; a request for harm unrelated to maths (weapons, drugs, hurting someone, breaking
 into accounts) gets a kind refusal. Both are stored and flagged so the teacher sees them.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from tutor.flags import Hit, screen_text
+from tutor.teaching.flags import Hit, screen_text
 
 CARE_REPLY = (
     "I'm really sorry you're going through this, and I'm glad you said something. "
