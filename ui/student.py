@@ -75,6 +75,10 @@ HEAD = """<script>
     // readers meet two nested controls (axe: nested-interactive, button-name). The title
     // itself toggles the block, so the inner one is disabled (no longer focusable) and lets
     // clicks through to the title (CSS: pointer-events).
+    // The conversation list is a fieldset whose caption is a plain span: name it, so that it
+    // is found by its label ("Your sessions") as the radio group it is.
+    const list = document.querySelector("#history:not([aria-label])");
+    if (list) { list.setAttribute("role", "radiogroup"); list.setAttribute("aria-label", "Your sessions"); }
     for (const inner of document.querySelectorAll('[role="button"].title button.icon-button:not([disabled])')) {
       inner.disabled = true;
       inner.setAttribute("aria-hidden", "true");
@@ -160,8 +164,11 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
             a refusal (empty, too long, too fast, busy) is a notice and the question stays in the
             box. A reply in another session (a new mode starts one) starts the chat afresh.
             Gradio builds a whole component for every property update it is sent (~160 us for a
-            Button, measured), so between the first and last update only values change."""
-            first = True
+            Button, measured), so between the first and last update only values change. A view
+            that would show the same as the last one (a formula being written is held back until
+            it closes: about a third of a solution's views) is not sent: every update costs the
+            browser a pass over the whole conversation (bench/bench_page.py)."""
+            first, shown = True, None
             for view in views:
                 if view.status == "refused":
                     yield gr.update(), view.notice, gr.update(), *(gr.update(),) * 3, current_session, gr.update()
@@ -169,6 +176,9 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
                 done = view.status != "generating"
                 earlier = chat_so_far if view.session_id is None or view.session_id == current_session else []
                 chat = [*earlier, asked, *reply_messages(view)]
+                if not first and not done and (chat, view.session_id, view.message_id) == shown:
+                    continue
+                shown = (chat, view.session_id, view.message_id)
                 buttons = (gr.update(visible=done), gr.update(visible=not done)) if first or done else (gr.update(), gr.update())
                 guided = gr.update(visible=view.mode in GUIDED) if first or done else gr.update()
                 yield chat, "", "" if first else gr.update(), *buttons, guided, view.session_id or current_session, view.message_id
