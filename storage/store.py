@@ -139,6 +139,31 @@ class Store:
 
         return self.transactions.write(work)
 
+    def ask(
+        self, student_id: int, session_id: int | None, question: str, model_id: str, settings: dict[str, Any],
+        *, title: str = "", mode: str = "solution",
+    ) -> tuple[SessionRecord, MessageRecord]:
+        """The question (status "generating") and, when ``session_id`` is None, its new session
+        (``title``, ``mode``), in one write: the one write before the model sees a question."""
+
+        def work(db: Session) -> tuple[SessionRecord, MessageRecord]:
+            now = utcnow()
+            if session_id is None:
+                parent = TutoringSession(student_id=student_id, title=_title(title), mode=mode, created_at=now, updated_at=now)
+                db.add(parent)
+                db.flush()
+            else:
+                parent = _require(db, TutoringSession, session_id)
+                if parent.student_id != student_id:
+                    raise ValueError(f"session {session_id} is not student {student_id}'s")
+                parent.updated_at = now
+            row = Message(session_id=parent.id, question=question, status="generating", model_id=model_id, generation_settings=dict(settings))
+            db.add(row)
+            db.flush()
+            return session_record(parent), message_record(row)
+
+        return self.transactions.write(work)
+
     def add_question(
         self, session_id: int, question: str, model_id: str, settings: dict[str, Any]
     ) -> MessageRecord:

@@ -90,3 +90,27 @@ def test_the_real_model_reports_a_reply_cut_by_the_token_limit(demo_backend):
     assert "".join(short) and short.cut_short
     full = demo_backend.stream([{"role": "user", "content": "Say yes."}], GenerationSettings(max_new_tokens=200, temperature=0))
     assert "".join(full) and not full.cut_short
+
+
+def test_one_write_before_the_model_sees_a_question_and_none_to_read_it_back(store):
+    """README/service docstring: the question and its new session in one write; a reload's
+    reads (the list, the conversation) write nothing."""
+    from sqlalchemy import event
+
+    writes = []
+    event.listen(store.engine, "begin", lambda c: writes.append(1) if c.get_execution_options().get("tutor_begin_immediate") else None)
+
+    class Counting(ScriptedBackend):
+        def _work(self, messages, settings, emit, cancelled):
+            self.writes_before = len(writes)
+            return super()._work(messages, settings, emit, cancelled)
+
+    backend = Counting(["\\boxed{x = 2}"])
+    svc = TutorService(backend, store, GenerationSettings())
+    svc.student(TOKEN)  # the student row exists already (first use writes it)
+    start = len(writes)
+    list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))
+    assert backend.writes_before - start == 1
+    after = len(writes)
+    svc.history(TOKEN), svc.conversation(TOKEN)
+    assert len(writes) == after

@@ -1,8 +1,11 @@
-"""The tutoring loop without a browser: ask, stream, stop, check, history.
+"""The tutoring loop without a browser: ask, stream, stop, check, reveal, conversations.
 
-Storage is written twice per reply — the question before generation starts, the reply once
-it ends (complete, stopped or failed) — never per token. UI updates are throttled to one
-per ``UPDATE_INTERVAL_S`` so long replies do not re-render KaTeX on every token.
+Storage per reply: one write before the model sees the question (the question, and its new
+session if any: ``Store.ask``), a checkpoint every ``CHECKPOINT_INTERVAL_S`` while it streams
+(a crash loses at most that much), and the reply once it ends (complete, cut, stopped or
+failed) — never per token; the student's ``last_active_at`` at most every 5 minutes. Reading
+history or a conversation never writes. UI updates are throttled to one per
+``UPDATE_INTERVAL_S`` so long replies do not re-render KaTeX on every token.
 """
 
 from __future__ import annotations
@@ -211,10 +214,12 @@ class TutorService:
             detail = self.store.session_detail(session_id, student.id) if session_id else None
             if detail is not None and detail.session.mode != mode and not revealing:
                 detail = None  # a new mode starts a new session
-            if detail is None:
-                detail = SessionDetail(self.store.start_session(student.id, question[:80], mode), [])
-            asked = REVEAL if revealing and detail.messages else question
-            message = self.store.add_question(detail.session.id, asked, self.backend.model_id, self.settings.as_dict())
+            asked = REVEAL if revealing and detail is not None and detail.messages else question
+            session, message = self.store.ask(
+                student.id, detail.session.id if detail else None, asked, self.backend.model_id, self.settings.as_dict(),
+                title=question[:80], mode=mode,
+            )
+            detail = detail or SessionDetail(session, [])
         except StorageError:
             log.exception("could not store a question")
             yield ReplyView(status="refused", notice=SAVE_FAILED)

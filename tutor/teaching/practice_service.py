@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 from storage import MasteryStore, SchoolStore, Store
 from storage.mastery import PRACTICE_MODE
-from tutor.teaching import flags
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, check_answer, verdict_line
-from tutor.teaching.mastery import BKTParams, choose_next, difficulty_for, update
-from tutor.teaching.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
 from tutor.generation.rate_limit import RateLimiter
 from tutor.steps import MAX_WORKING_CHARS, WorkingLine, WorkingReport, check_working  # noqa: F401 - re-exported for ui/working.py
+from tutor.teaching import flags
+from tutor.teaching.mastery import BKTParams, choose_next, difficulty_for, update
+from tutor.teaching.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,11 @@ class MasteryLevel:
 
 class PracticeService:
     def __init__(
-        self, store: Store, params: BKTParams = BKTParams(), rng: random.Random | None = None, per_minute: int = PER_MINUTE,
+        self,
+        store: Store,
+        params: BKTParams = BKTParams(),
+        rng: random.Random | None = None,
+        per_minute: int = PER_MINUTE,
         school: SchoolStore | None = None,
     ) -> None:
         self.store = store
@@ -93,9 +97,16 @@ class PracticeService:
         return self._levels(found.id) if found else self._levels(None)
 
     def _levels(self, student_id: int | None) -> list[MasteryLevel]:
-        stored = {m.skill: m for m in self.mastery_store.mastery_for_student(student_id)} if student_id is not None else {}
+        stored = (
+            {m.skill: m for m in self.mastery_store.mastery_for_student(student_id)} if student_id is not None else {}
+        )
         return [
-            MasteryLevel(t, name, stored[t].p_known if t in stored else self.params.p_init, stored[t].attempts if t in stored else 0)
+            MasteryLevel(
+                t,
+                name,
+                stored[t].p_known if t in stored else self.params.p_init,
+                stored[t].attempts if t in stored else 0,
+            )
             for t, name in TOPICS
         ]
 
@@ -120,10 +131,19 @@ class PracticeService:
         else:
             difficulty = difficulty_for(levels[topic])
         problem = generate(topic, difficulty, self._rng.randrange(MAX_SEED))
-        session = self.store.start_session(student.id, f"Practice: {problem.question_text}", mode=PRACTICE_MODE)
         settings = {"problem_id": problem.id, "topic": topic, "difficulty": difficulty}
-        message = self.store.add_question(session.id, problem.question_markdown, MODEL_ID, settings)
-        self.store.finish_reply(message.id, reasoning="", solution="", final_answer=problem.reference_latex, status="complete")
+        _, message = self.store.ask(
+            student.id,
+            None,
+            problem.question_markdown,
+            MODEL_ID,
+            settings,
+            title=f"Practice: {problem.question_text}",
+            mode=PRACTICE_MODE,
+        )
+        self.store.finish_reply(
+            message.id, reasoning="", solution="", final_answer=problem.reference_latex, status="complete"
+        )
         return problem
 
     def problem(self, token: str, problem_id: str) -> Problem | None:
@@ -148,9 +168,15 @@ class PracticeService:
             return PracticeCheck(None, NO_PROBLEM)
         verdict = check_answer(answer=answer, reference=message.final_answer)
         _, mastery = self.mastery_store.record_practice_attempt(
-            student.id, message.id, topic,
-            answer=answer, status=verdict.status, correct=verdict.correct, feedback=verdict.feedback,
-            bkt_update=lambda p, correct: update(p, correct, self.params), p_init=self.params.p_init,
+            student.id,
+            message.id,
+            topic,
+            answer=answer,
+            status=verdict.status,
+            correct=verdict.correct,
+            feedback=verdict.feedback,
+            bkt_update=lambda p, correct: update(p, correct, self.params),
+            p_init=self.params.p_init,
         )
         self._raise_flags(message.id, answer)
         text = verdict_line(verdict.status, verdict.feedback)
@@ -163,7 +189,7 @@ class PracticeService:
         try:
             attempts = [(a.status, a.correct) for a in self.school.attempts_for_message(message_id)]
             self.school.raise_flags(message_id, flags.pairs(flags.attempt_flags(attempts, answer)))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not raise flags for practice message %s", message_id)
 
 
