@@ -105,15 +105,35 @@ class TutoringSession(Base):
     )
     title: Mapped[str] = mapped_column(String(80))
     mode: Mapped[str] = mapped_column(String(32), default="solution")
+    """One of ``SESSION_MODES``: solution | hint | coach (a tutor conversation) | practice."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Message(Base):
-    """A question and the tutor's reply.
+SESSION_MODES = ("solution", "hint", "coach", "practice")
+MESSAGE_STATUSES = ("generating", "complete", "cut", "stopped", "failed", "interrupted")
+"""generating: the reply is streaming (or its process died: start-up turns these into
+interrupted); cut: it stopped at the token limit; stopped: Stop was pressed or the page left."""
 
-    The row is inserted with status "generating" before generation starts and
-    updated once when it ends; never per token.
+
+class Message(Base):
+    """One turn: a question and the tutor's reply (the ORM row; ``MessageRecord`` is its
+    read-only copy, and a chat message sent to a model is a plain dict, ``tutor.backends.Message``).
+
+    The row is inserted with status "generating" before generation starts, checkpointed while
+    it streams and written once when it ends. What the columns hold depends on the session's
+    mode — read this before a query:
+
+    * ``reasoning``: the model's thinking (Show solution); in Hint / Coach me the solution the
+      tutor worked out privately (never shown to the student; "" where computer algebra settled
+      the question).
+    * ``final_answer``: the tutor's ``\\boxed{}`` answer (Show solution); in Hint / Coach me
+      the answer hints are screened against (computer algebra's where it settles the question);
+      in practice the problem's reference answer.
+    * ``generation_settings``: the sampling settings the reply was generated with; for a
+      practice problem ``{"problem_id", "topic", "difficulty"}`` (no model runs).
+    * ``question``: as typed; ``tutor.teaching.modes.NEXT_HINT`` / ``REVEAL`` for those buttons.
+    * ``status``: one of ``MESSAGE_STATUSES``.
     """
 
     __tablename__ = "messages"
@@ -135,6 +155,9 @@ class Message(Base):
 
 
 class Attempt(Base):
+    """A student's answer checked against a message's ``final_answer``; ``status`` is the
+    checker's (correct | incorrect | unparseable | timeout)."""
+
     __tablename__ = "attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
