@@ -11,7 +11,7 @@ Chromium. Measured in the browser:
 - UI updates per second on screen: the queue's server-sent updates (``process_generating``,
   counted as they arrive by wrapping ``fetch``) that were followed, before the next one
   arrived, by an animation frame in which the conversation element (``#conversation``) changed
-  (a MutationObserver on it; all mutations before one frame count once), from the first update
+  (a MutationObserver on it, nodes and text only; all mutations before one frame count once), from the first update
   after Enter to the backend's last chunk; also the slowest whole second. The updates received,
   the frames with changes, and the server's count of views sent (``TutorService.ask``'s
   yields) are printed beside it.
@@ -210,7 +210,7 @@ WATCH = """(last) => {
       b.frames.push(now);
       if (b.finalAt === null && finalOnScreen()) b.finalAt = now;
     });
-  }).observe(conv, { childList: true, subtree: true, characterData: true, attributes: true });
+  }).observe(conv, { childList: true, subtree: true, characterData: true });  // not attributes: Gradio re-sets some on every update, changed or not
 }"""
 
 

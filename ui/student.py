@@ -50,6 +50,17 @@ CSS = """
 """
 HEAD = """<script>
 (() => {
+  // Gradio's chatbot sets `dir` on every message's element on every update; Chromium takes
+  // each assignment, even of the same value, as a :dir() change of the whole subtree, so every
+  // streamed update restyled the whole conversation (bench/bench_page.py: 100-220 ms of style
+  // a second, long tasks over 200 ms at 6,000 tokens). Assigning the value it has is a no-op.
+  const dir = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "dir");
+  Object.defineProperty(HTMLElement.prototype, "dir", {
+    configurable: true, enumerable: dir.enumerable, get: dir.get,
+    set(value) { if (dir.get.call(this) !== String(value)) dir.set.call(this, value); },
+  });
+})();
+(() => {
   const narrow = () => window.matchMedia("(max-width: 768px)").matches;
   const fold = () => {
     const toggle = document.querySelector(".sidebar.open > button.toggle-button");
@@ -167,8 +178,9 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
             Button, measured), so between the first and last update only values change. A view
             that would show the same as the last one (a formula being written is held back until
             it closes: about a third of a solution's views) is not sent: every update costs the
-            browser a pass over the whole conversation (bench/bench_page.py)."""
-            first, shown = True, None
+            browser a pass over the whole conversation (bench/bench_page.py). Every 20th is sent
+            all the same (about once a second), so a page that went away is still noticed soon."""
+            first, shown, skipped = True, None, 0
             for view in views:
                 if view.status == "refused":
                     yield gr.update(), view.notice, gr.update(), *(gr.update(),) * 3, current_session, gr.update()
@@ -176,9 +188,10 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
                 done = view.status != "generating"
                 earlier = chat_so_far if view.session_id is None or view.session_id == current_session else []
                 chat = [*earlier, asked, *reply_messages(view)]
-                if not first and not done and (chat, view.session_id, view.message_id) == shown:
+                if not first and not done and (chat, view.session_id, view.message_id) == shown and skipped < 19:
+                    skipped += 1
                     continue
-                shown = (chat, view.session_id, view.message_id)
+                shown, skipped = (chat, view.session_id, view.message_id), 0
                 buttons = (gr.update(visible=done), gr.update(visible=not done)) if first or done else (gr.update(), gr.update())
                 guided = gr.update(visible=view.mode in GUIDED) if first or done else gr.update()
                 yield chat, "", "" if first else gr.update(), *buttons, guided, view.session_id or current_session, view.message_id
