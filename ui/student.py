@@ -219,7 +219,7 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
             if token_of(state):
                 service.stop(token_of(state))
 
-        def on_check(text: str, state: dict | None, current_message: int | None, chat_so_far):
+        def on_check(text: str, state: dict | None, current_message: int | None, current_session: int | None, chat_so_far):
             """A verdict joins the conversation (and the box clears); anything else is a notice."""
             token = token_of(state)
             if not token:
@@ -227,7 +227,13 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
             result = service.check(token, current_message, text)
             if result.verdict is None:
                 return gr.update(), result.message, gr.update()
-            return [*(chat_so_far or []), answer_message(text), tutor_text(markdown(result.message))], "", ""
+            # The stored conversation, not the browser's copy of it, is what the page shows next.
+            found = service.conversation(token, current_session) if current_session else None
+            if found is None or found.message_id != current_message:
+                return [*(chat_so_far or []), answer_message(text), tutor_text(markdown(result.message))], "", ""
+            chat = conversation_messages(found)
+            chat[-1] = tutor_text(markdown(result.message))  # as just said, with its note (the stored line has none)
+            return chat, "", ""
 
         def on_preview(text: str):
             latex = service.preview(text)
@@ -270,7 +276,7 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
         next_hint.click(on_next_hint, inputs=[identity, session_id, chat], **streaming).then(**refresh)
         reveal.click(on_reveal, inputs=[identity, session_id, chat], **streaming).then(**refresh)
         stop.click(on_stop, inputs=identity, outputs=None, queue=False, **private)
-        check_args = dict(fn=on_check, inputs=[answer, identity, message_id, chat], outputs=[chat, notice, answer], concurrency_limit=None, **private)
+        check_args = dict(fn=on_check, inputs=[answer, identity, message_id, session_id, chat], outputs=[chat, notice, answer], concurrency_limit=None, **private)
         check.click(**check_args)
         answer.submit(**check_args)
         answer.change(on_preview, inputs=answer, outputs=entered, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None, **private)
