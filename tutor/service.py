@@ -71,7 +71,7 @@ class TutorService:
         self,
         backend: Backend,
         store: Store,
-        settings: GenerationSettings,
+        generation: GenerationSettings,
         max_question_chars: int = 4000,
         admission: Admission | None = None,
         worked_example: bool = True,
@@ -80,7 +80,7 @@ class TutorService:
         self.backend = backend
         self.worked_example = worked_example
         self.store = store
-        self.settings = settings
+        self.generation = generation
         self.max_question_chars = max_question_chars
         # A bounded queue in front of the model: past it a student is told the tutor is busy.
         self.admission = admission or Admission(slots=backend.max_concurrency)
@@ -216,7 +216,7 @@ class TutorService:
                 detail = None  # a new mode starts a new session
             asked = REVEAL if revealing and detail is not None and detail.messages else question
             session, message = self.store.ask(
-                student.id, detail.session.id if detail else None, asked, self.backend.model_id, self.settings.as_dict(),
+                student.id, detail.session.id if detail else None, asked, self.backend.model_id, self.generation.as_dict(),
                 title=question[:80], mode=mode,
             )
             detail = detail or SessionDetail(session, [])
@@ -306,7 +306,7 @@ class TutorService:
             return False
 
     def _start(self, student_id: int, messages: list[Message]) -> Generation:
-        generation = self.backend.stream(messages, self.settings)
+        generation = self.backend.stream(messages, self.generation)
         with self._lock:
             previous = self._active.pop(student_id, None)
             self._active[student_id] = generation
@@ -390,7 +390,7 @@ class TutorService:
             return
         answer = shown.final_answer if shown else first.final_answer
         try:
-            message = self.store.add_question(detail.session.id, REVEAL, self.backend.model_id, self.settings.as_dict())
+            message = self.store.add_question(detail.session.id, REVEAL, self.backend.model_id, self.generation.as_dict())
         except StorageError:
             log.exception("could not store a reveal")
             yield ReplyView(status="refused", notice=SAVE_FAILED)
