@@ -98,6 +98,9 @@ def test_the_page_works_from_the_keyboard(browser, server):
     page.keyboard.type("Solve 3x + 5 = 11")
     page.keyboard.press("Enter")  # Enter sends
     expect(page.locator("#conversation").get_by_text("Verified by computer algebra")).to_be_visible(timeout=20_000)
+    conversations = page.get_by_label("Your sessions")  # the list, named for screen readers
+    expect(conversations).to_have_attribute("role", "radiogroup")
+    expect(conversations.get_by_role("radio", name=re.compile("Solve 3x"))).to_be_checked()
     page.keyboard.press("Tab")  # Solve (Stop is gone), then the guided row is hidden: on to the mode and the answer box
     expect(page.locator("#sidebar")).to_have_class(re.compile(r"\bopen\b"))
     page.keyboard.press("Escape")  # Escape folds the conversation list
