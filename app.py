@@ -32,8 +32,12 @@ def main(argv: list[str] | None = None) -> None:
     backend, generation = create_backend(settings)
     checking.warm_up()  # the checker's worker processes import sympy now, not on the first check
     parts = Parts.assemble(
-        backend, store, generation, settings.data_dir,
-        max_question_chars=settings.max_question_chars, worked_example=not is_reasoning_model(backend.model_id),
+        backend,
+        store,
+        generation,
+        settings.data_dir,
+        max_question_chars=settings.max_question_chars,
+        worked_example=not is_reasoning_model(backend.model_id),
     )
     password = settings.teacher_password.get_secret_value() if settings.teacher_password else None
     bootstrap_teacher(parts.review.school, settings.teacher_user, password)
@@ -46,8 +50,12 @@ def server_options(settings: Settings) -> dict:
     """uvicorn's settings: forwarded headers are believed only from ``TUTOR_TRUSTED_PROXIES``."""
     proxies = settings.trusted_proxies
     return {
-        "host": settings.host, "port": settings.port, "log_level": "warning", "timeout_graceful_shutdown": 5,
-        "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or "",
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "timeout_graceful_shutdown": 5,
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or "",
     }
 
 

@@ -35,7 +35,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(path: Path) -> dict[str, dict]:
-    rows: dict[str, dict] = defaultdict(lambda: {"n": 0, "settled": 0, "right": 0, "wrong": 0, "declined": 0, "ms": [], "bad": []})
+    rows: dict[str, dict] = defaultdict(
+        lambda: {"n": 0, "settled": 0, "right": 0, "wrong": 0, "declined": 0, "ms": [], "bad": []}
+    )
     for line in path.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         row = rows[item["kind"]]
@@ -59,19 +61,28 @@ def main() -> int:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     warm_up()
     rows = run(path)
-    print(f"{'kind':<12}{'questions':>10}{'settled':>9}{'right':>7}{'wrong':>7}{'declined':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    print(
+        f"{'kind':<12}{'questions':>10}{'settled':>9}{'right':>7}{'wrong':>7}{'declined':>10}{'p50 ms':>9}{'p99 ms':>9}"
+    )
     total = defaultdict(int)
     all_ms: list[float] = []
     for kind, r in sorted(rows.items()):
-        print(f"{kind:<12}{r['n']:>10}{r['settled']:>9}{r['right']:>7}{r['wrong']:>7}{r['declined']:>10}"
-              f"{statistics.median(r['ms']):>9.1f}{_pct(r['ms'], 0.99):>9.1f}")
+        print(
+            f"{kind:<12}{r['n']:>10}{r['settled']:>9}{r['right']:>7}{r['wrong']:>7}{r['declined']:>10}"
+            f"{statistics.median(r['ms']):>9.1f}{_pct(r['ms'], 0.99):>9.1f}"
+        )
         for k in ("n", "settled", "right", "wrong", "declined"):
             total[k] += r[k]
         all_ms += r["ms"]
-    print(f"{'all':<12}{total['n']:>10}{total['settled']:>9}{total['right']:>7}{total['wrong']:>7}{total['declined']:>10}"
-          f"{statistics.median(all_ms):>9.1f}{_pct(all_ms, 0.99):>9.1f}")
+    print(
+        f"{'all':<12}{total['n']:>10}{total['settled']:>9}{total['right']:>7}{total['wrong']:>7}{total['declined']:>10}"
+        f"{statistics.median(all_ms):>9.1f}{_pct(all_ms, 0.99):>9.1f}"
+    )
     should = total["n"] - rows["decline"]["n"] if "decline" in rows else total["n"]
-    print(f"settled {total['right']}/{should} of the should-settle questions ({100 * total['right'] / max(should, 1):.1f}%)")
+    print(
+        f"settled {total['right']}/{should} of the should-settle questions "
+        f"({100 * total['right'] / max(should, 1):.1f}%)"
+    )
     for kind, r in rows.items():
         for question, got in r["bad"]:
             print(f"WRONG [{kind}] {question!r}: computer algebra said {got!r}")

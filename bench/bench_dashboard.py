@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from storage import ReviewFilter, SchoolStore, Store, make_engine, upgrade  # noqa: E402
-from storage.models import Attempt, Flag, Message, TutoringSession  # noqa: E402
-from storage.seed import seed_class  # noqa: E402
-from tutor.teaching.review import progress  # noqa: E402
-from ui import teacher_view as view  # noqa: E402
+from storage import ReviewFilter, SchoolStore, Store, make_engine, upgrade
+from storage.models import Attempt, Flag, Message, TutoringSession
+from storage.seed import seed_class
+from tutor.teaching.review import progress
+from ui import teacher_view as view
 
 
 def timed(runs: int, fn) -> tuple[float, float]:
@@ -65,7 +65,10 @@ def main() -> None:
     seeded = time.perf_counter() - started
     teacher_id = school.teacher("bench_teacher").id
     with engine.connect() as conn:
-        counts = {m.__tablename__: conn.scalar(select(func.count()).select_from(m)) for m in (TutoringSession, Message, Attempt, Flag)}
+        counts = {
+            m.__tablename__: conn.scalar(select(func.count()).select_from(m))
+            for m in (TutoringSession, Message, Attempt, Flag)
+        }
     everything = ReviewFilter()
     searched = ReviewFilter(search="circle")
     sessions = school.sessions(teacher_id, class_id, everything)
@@ -91,8 +94,10 @@ def main() -> None:
         ("page refresh: progress + 3 PNG plots", lambda: plots(everything)),
         ("transcript: query + HTML", lambda: view.transcript_html(school.transcript(teacher_id, biggest))),
     ]
-    print(f"database: {engine.dialect.name}; class of {args.students} students x {args.sessions} sessions, "
-          f"seeded in {seeded:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
+    print(
+        f"database: {engine.dialect.name}; class of {args.students} students x {args.sessions} sessions, "
+        f"seeded in {seeded:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items())
+    )
     print(f"{'read':38} {'median ms':>10} {'max ms':>10}   ({args.runs} runs each)")
     for name, fn in rows:
         median, worst = timed(args.runs, fn)

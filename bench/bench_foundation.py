@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, new_store  # noqa: E402
-from tutor.backends import GenerationSettings  # noqa: E402
-from tutor.backends.transformers_backend import TransformersBackend  # noqa: E402
-from tutor.model_source import locate  # noqa: E402
-from tutor.service import SYSTEM_PROMPT, TutorService  # noqa: E402
-from ui.server import build_app  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, new_store
+from tutor.backends import GenerationSettings
+from tutor.backends.transformers_backend import TransformersBackend
+from tutor.model_source import locate
+from tutor.service import SYSTEM_PROMPT, TutorService
+from ui.server import build_app
 
 QUESTION = "Solve 3x^2+4x+5=1"
 
@@ -51,7 +51,10 @@ def page_run(browser, url: str) -> tuple[float, float]:
     start = time.perf_counter()
     box.press("Enter")
     page.get_by_role("button", name="Stop").wait_for()
-    page.wait_for_function("() => ['#reasoning', '#solution'].some(s => (document.querySelector(s)?.innerText || '').trim().split(/\\s+/).length > 2)")
+    page.wait_for_function(
+        "() => ['#reasoning', '#solution'].some(s => (document.querySelector(s)?.innerText || "
+        "'').trim().split(/\\s+/).length > 2)"
+    )
     shown = time.perf_counter() - start
     page.get_by_role("button", name="Stop").click()
     page.close()
@@ -71,7 +74,9 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        service = TutorService(backend, new_store(Path(tmp) / "b.db"), GenerationSettings(max_new_tokens=args.tokens, temperature=0))
+        service = TutorService(
+            backend, new_store(Path(tmp) / "b.db"), GenerationSettings(max_new_tokens=args.tokens, temperature=0)
+        )
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         with LiveServer(build_app(service, Path(tmp))) as server:
             page_run(browser, server.url)  # warm-up (KaTeX and assets cached by nothing: each page is new)

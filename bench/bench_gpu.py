@@ -32,6 +32,7 @@ transformers (and this repository). Versions, device and dtype are printed above
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -51,11 +52,11 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import GenerationConfig, Phi3Config, Phi3ForCausalLM  # noqa: E402
 
+from bench.questions import QUESTIONS  # noqa: E402 - the same prompts as bench_serving.py
 from tutor.backends.base import GenerationSettings  # noqa: E402
 from tutor.backends.batching import BatchedBackend  # noqa: E402
 from tutor.backends.transformers_backend import TransformersBackend, attention_implementation  # noqa: E402
 from tutor.prompts import load_prompt  # noqa: E402
-from bench.questions import QUESTIONS  # noqa: E402 - the same prompts as bench_serving.py
 
 CONFIG_FILE = Path(__file__).with_name("phi4_mini_reasoning_config.json")
 DEMO_MODEL = "SmolLM2-135M-Instruct"
@@ -83,11 +84,24 @@ def tiny_config() -> Phi3Config:
     tied embeddings, LongRoPE with a short original length so the long-context row is cheap."""
     rotary_pairs = int(16 * 0.75) // 2
     return Phi3Config(
-        vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, partial_rotary_factor=0.75,
-        max_position_embeddings=4096, original_max_position_embeddings=512,
-        rope_scaling={"rope_type": "longrope", "short_factor": [1.0] * rotary_pairs, "long_factor": [1.0 + 0.5 * i for i in range(rotary_pairs)]},
-        tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=2,
+        vocab_size=512,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        partial_rotary_factor=0.75,
+        max_position_embeddings=4096,
+        original_max_position_embeddings=512,
+        rope_scaling={
+            "rope_type": "longrope",
+            "short_factor": [1.0] * rotary_pairs,
+            "long_factor": [1.0 + 0.5 * i for i in range(rotary_pairs)],
+        },
+        tie_word_embeddings=True,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
     )
 
 
@@ -95,7 +109,9 @@ def build_model(tiny: bool, device: torch.device, dtype: torch.dtype):
     config = tiny_config() if tiny else published_config()
     torch.manual_seed(0)
     with torch.device(device):  # weights are initialised where they will run: no 7.7 GB host copy
-        model = Phi3ForCausalLM._from_config(config, dtype=dtype, attn_implementation=attention_implementation(device.type == "cuda"))
+        model = Phi3ForCausalLM._from_config(
+            config, dtype=dtype, attn_implementation=attention_implementation(device.type == "cuda")
+        )
     model.eval()
     pad = config.pad_token_id if config.pad_token_id is not None else 0
     # Ignore end-of-sequence everywhere: every reply is exactly the requested length.
@@ -107,7 +123,7 @@ class IdTokenizer:
     """The little of a tokenizer our engine uses: special-token lists, eos/pad ids, and ``decode``
     for its per-row streamer (a word per id, a line break now and then, as text has)."""
 
-    WORDS = ["x ", "= ", "2 ", "step ", "the ", "so ", "+ ", "\\frac{1}{2} ", "\n"]
+    WORDS = ("x ", "= ", "2 ", "step ", "the ", "so ", "+ ", "\\frac{1}{2} ", "\n")
 
     def __init__(self, pad_token_id: int):
         self.pad_token_id = pad_token_id
@@ -130,8 +146,15 @@ def prompt_lengths() -> tuple[int, list[int], str]:
                 from transformers import AutoTokenizer
 
                 tok = AutoTokenizer.from_pretrained(folder)
-                count = lambda text: len(tok(text, add_special_tokens=False)["input_ids"])  # noqa: E731
-                return count(load_prompt().system), [count(q) for q in QUESTIONS], f"measured with the demo tokenizer ({folder})"
+
+                def count(text: str, tok=tok) -> int:
+                    return len(tok(text, add_special_tokens=False)["input_ids"])
+
+                return (
+                    count(load_prompt().system),
+                    [count(q) for q in QUESTIONS],
+                    f"measured with the demo tokenizer ({folder})",
+                )
             except Exception as exc:  # noqa: BLE001 - fall back to the documented constants
                 print(f"demo tokenizer not usable ({exc}); using constants", file=sys.stderr)
     return SYSTEM_TOKENS, list(QUESTION_TOKENS), "constants measured with the demo tokenizer (not on this machine)"
@@ -188,16 +211,37 @@ class Row:
             return [self.path, str(self.streams), "-", "-", "-", "-", "-", self.note]
         first = f"{percentile(self.first, 0.5):.3f} / {percentile(self.first, 0.95):.3f}" if self.first else "-"
         per = f"{statistics.median(self.per_stream):.1f}" if self.per_stream else "-"
-        return [self.path, str(self.streams), f"{self.aggregate:.1f}", first, per, str(self.tokens), f"{self.wall:.1f}", self.note]
+        return [
+            self.path,
+            str(self.streams),
+            f"{self.aggregate:.1f}",
+            first,
+            per,
+            str(self.tokens),
+            f"{self.wall:.1f}",
+            self.note,
+        ]
 
 
-def summarise(path: str, streams, starts: list[float], firsts: list[float | None], ends: list[float | None], counts: list[int], cut: bool) -> Row:
+def summarise(
+    path: str,
+    streams,
+    starts: list[float],
+    firsts: list[float | None],
+    ends: list[float | None],
+    counts: list[int],
+    cut: bool,
+) -> Row:
     done = [e for e in ends if e is not None]
     wall = (max(done) if done else time.perf_counter()) - min(starts)
     row = Row(path, streams, tokens=sum(counts), wall=wall)
     row.aggregate = row.tokens / wall if wall > 0 else 0.0
     row.first = [f - s for f, s in zip(firsts, starts) if f is not None]
-    row.per_stream = [(n - 1) / (e - f) for f, e, n in zip(firsts, ends, counts) if f is not None and e is not None and e > f and n > 1]
+    row.per_stream = [
+        (n - 1) / (e - f)
+        for f, e, n in zip(firsts, ends, counts)
+        if f is not None and e is not None and e > f and n > 1
+    ]
     if cut:
         row.note = "stopped at the time budget: partial"
     return row
@@ -209,7 +253,7 @@ class Guard:
     def __init__(self, budget: float, started: float):
         self.end = started + budget
 
-    def share(self, fraction: float) -> "Guard":
+    def share(self, fraction: float) -> Guard:
         """A guard for one part of the run: ``fraction`` of the time left now."""
         part = Guard(0, 0)
         part.end = time.perf_counter() + fraction * max(0.0, self.left())
@@ -237,7 +281,9 @@ def raw_generate(model, prompt: list[int], new_tokens: int, sampling: dict, guar
         sync(device)
         first = time.perf_counter() - t0
         start = time.perf_counter()
-        out = model.generate(ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, max_time=max(1.0, guard.left()), **kwargs)
+        out = model.generate(
+            ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, max_time=max(1.0, guard.left()), **kwargs
+        )
         sync(device)
         end = time.perf_counter()
     n = out.shape[1] - ids.shape[1]
@@ -247,12 +293,21 @@ def raw_generate(model, prompt: list[int], new_tokens: int, sampling: dict, guar
     return row
 
 
-def ours(backend: BatchedBackend, prompts: list[tuple[list[int], int]], new_tokens: int, settings: GenerationSettings, guard: Guard, path: str) -> Row:
+def ours(
+    backend: BatchedBackend,
+    prompts: list[tuple[list[int], int]],
+    new_tokens: int,
+    settings: GenerationSettings,
+    guard: Guard,
+    path: str,
+) -> Row:
     """All prompts submitted at once to our engine; stopped (Stop pressed) at the time budget."""
     settings = GenerationSettings(max_new_tokens=new_tokens, temperature=settings.temperature, top_p=settings.top_p)
     cancelled = [threading.Event() for _ in prompts]
     starts = [time.perf_counter()] * len(prompts)
-    requests = [backend.submit(p, settings, lambda _: None, c, shared=shared) for (p, shared), c in zip(prompts, cancelled)]
+    requests = [
+        backend.submit(p, settings, lambda _: None, c, shared=shared) for (p, shared), c in zip(prompts, cancelled)
+    ]
     base = time.monotonic() - time.perf_counter()  # _Request times are monotonic
     ends: list[float | None] = [None] * len(requests)
     cut = False
@@ -280,7 +335,9 @@ class TransformersCB:
         if not hasattr(model, "init_continuous_batching"):
             raise RuntimeError(f"transformers {transformers.__version__} has no init_continuous_batching")
         config = GenerationConfig(
-            max_new_tokens=new_tokens, eos_token_id=None, pad_token_id=model.generation_config.pad_token_id,
+            max_new_tokens=new_tokens,
+            eos_token_id=None,
+            pad_token_id=model.generation_config.pad_token_id,
             **{k: v for k, v in sampling.items() if v is not None},
         )
         accepts = inspect.signature(model.init_continuous_batching).parameters
@@ -288,7 +345,9 @@ class TransformersCB:
         if "workload_hints" in accepts:  # what generate_batch passes: the cache sized for this workload
             from transformers.generation.continuous_batching.utils import WorkloadHints
 
-            kwargs["workload_hints"] = WorkloadHints(max_prompt_length=longest, max_generated_length=new_tokens, num_requests=requests)
+            kwargs["workload_hints"] = WorkloadHints(
+                max_prompt_length=longest, max_generated_length=new_tokens, num_requests=requests
+            )
         if model.device.type == "cpu":
             # On CPU the paged cache would otherwise take most of the machine's RAM (~20 s to allocate here).
             blocks = requests * (-(-(longest + new_tokens) // 256) + 1) + 8
@@ -310,7 +369,11 @@ class TransformersCB:
         for p in prompts:
             self.count += 1
             starts.append(time.perf_counter())
-            ids.append(self.manager.add_request(input_ids=p, request_id=f"bench-{self.count}", max_new_tokens=new_tokens, streaming=True))
+            ids.append(
+                self.manager.add_request(
+                    input_ids=p, request_id=f"bench-{self.count}", max_new_tokens=new_tokens, streaming=True
+                )
+            )
         index = {rid: i for i, rid in enumerate(ids)}
         firsts: list[float | None] = [None] * len(ids)
         ends: list[float | None] = [None] * len(ids)
@@ -353,32 +416,59 @@ def run(args) -> list[Row]:
     started = time.perf_counter()
     guard = Guard(args.time_budget, started)
     device = torch.device(args.device)
-    dtype = torch.bfloat16 if device.type == "cuda" else {"float32": torch.float32, "bfloat16": torch.bfloat16}[args.cpu_dtype]
+    dtype = (
+        torch.bfloat16
+        if device.type == "cuda"
+        else {"float32": torch.float32, "bfloat16": torch.bfloat16}[args.cpu_dtype]
+    )
     model = build_model(args.tiny, device, dtype)
     config = model.config
-    original = int(config.rope_parameters.get("original_max_position_embeddings") or config.original_max_position_embeddings)
+    original = int(
+        config.rope_parameters.get("original_max_position_embeddings") or config.original_max_position_embeddings
+    )
     system_len, question_lens, source = prompt_lengths()
     prompts = Prompts(config.vocab_size, system_len, question_lens)
-    sampling = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None} if args.greedy else {"do_sample": True, "temperature": 0.8, "top_p": 0.95, "top_k": None}
+    sampling = (
+        {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+        if args.greedy
+        else {"do_sample": True, "temperature": 0.8, "top_p": 0.95, "top_k": None}
+    )
     settings = GenerationSettings(args.new_tokens, 0.0 if args.greedy else 0.8, 1.0 if args.greedy else 0.95)
     new = args.new_tokens
     long_len = original - min(LONG_CROSS_AT, max(1, new // 2))
 
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads"
+    name = (
+        torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else (
+            f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch "
+            f"{torch.get_num_threads()} threads"
+        )
+    )
     params = sum(p.numel() for p in model.parameters())
-    print(f"torch {torch.__version__} (CUDA {torch.version.cuda}), transformers {transformers.__version__}, Python {platform.python_version()}")
+    print(
+        f"torch {torch.__version__} (CUDA {torch.version.cuda}), transformers {transformers.__version__}, Python "
+        f"{platform.python_version()}"
+    )
     print(f"device: {name}; dtype {dtype}; attention {config._attn_implementation}")
     print(
-        f"model: Phi3ForCausalLM {'tiny (test shape)' if args.tiny else 'Phi-4-mini-reasoning config'}, random weights, {params / 1e9:.2f} B parameters, "
-        f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, heads {config.num_attention_heads}/{config.num_key_value_heads} KV, "
+        f"model: Phi3ForCausalLM {'tiny (test shape)' if args.tiny else 'Phi-4-mini-reasoning config'}, random "
+        f"weights, {params / 1e9:.2f} B parameters, "
+        f"{config.num_hidden_layers} layers, hidden {config.hidden_size}, heads "
+        f"{config.num_attention_heads}/{config.num_key_value_heads} KV, "
         f"vocab {config.vocab_size}, LongRoPE from {original}; built in {time.perf_counter() - started:.1f} s"
     )
     print(
-        f"prompts: system {system_len} + question {min(question_lens)}-{max(question_lens)} + {sum(TEMPLATE_TOKENS)} chat tokens ({source}); "
-        f"{new} new tokens each, end-of-sequence ignored; {'greedy' if args.greedy else 'sampled T 0.8, top-p 0.95 (the app for Phi-4-mini-reasoning)'}; "
+        f"prompts: system {system_len} + question {min(question_lens)}-{max(question_lens)} + "
+        f"{sum(TEMPLATE_TOKENS)} chat tokens ({source}); "
+        f"{new} new tokens each, end-of-sequence ignored; "
+        f"{'greedy' if args.greedy else 'sampled T 0.8, top-p 0.95 (the app for Phi-4-mini-reasoning)'}; "
         f"long-context row: {long_len}-token prompt, crosses {original} at new token {original - long_len + 1}"
     )
-    print(f"our engine: BatchedBackend(max_batch={max(args.levels)}) (the app uses 32 on a GPU); time budget {args.time_budget:.0f} s, half of what is left after the raw row for each engine")
+    print(
+        f"our engine: BatchedBackend(max_batch={max(args.levels)}) (the app uses 32 on a GPU); time budget "
+        f"{args.time_budget:.0f} s, half of what is left after the raw row for each engine"
+    )
     rows: dict[str, Row] = {}
 
     def key(kind: str, level) -> str:
@@ -389,7 +479,11 @@ def run(args) -> list[Row]:
         try:
             return work()
         except Exception as exc:  # noqa: BLE001 - one table, whatever happens
-            return Row(path, streams, note=f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}")
+            return Row(
+                path,
+                streams,
+                note=f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}",
+            )
 
     # 1. the ceiling, after a warm-up
     warm, _ = prompts.next()
@@ -407,7 +501,9 @@ def run(args) -> list[Row]:
     # it gets half of the time left, transformers' continuous batching the rest
     levels = args.levels
     whole, guard = guard, guard.share(0.5)
-    engine = TransformersBackend(model, IdTokenizer(model.generation_config.pad_token_id), "phi4-mini-random", stall_timeout=600)
+    engine = TransformersBackend(
+        model, IdTokenizer(model.generation_config.pad_token_id), "phi4-mini-random", stall_timeout=600
+    )
     backend = BatchedBackend(engine, max_batch=max(levels))
     long_prefills = [0]
     prefill = backend._prefill
@@ -419,14 +515,20 @@ def run(args) -> list[Row]:
 
     backend._prefill = counted
     try:
-        measure("warm-up", 2, lambda: ours(backend, [prompts.next() for _ in range(2)], min(8, new), settings, guard, "warm-up"))  # also caches the system prompt's KV
+        measure(
+            "warm-up",
+            2,
+            lambda: ours(backend, [prompts.next() for _ in range(2)], min(8, new), settings, guard, "warm-up"),
+        )  # also caches the system prompt's KV
         path = f"ours: long context ({long_len} + {new} tokens, crosses {original})"
         note = guard.skip(unit * 1.5)
         if note:
             rows["ours:long"] = Row(path, 1, note=note)
         else:
             long_prefills[0] = 0
-            rows["ours:long"] = measure(path, 1, lambda: ours(backend, [prompts.long(long_len)], new, settings, guard, path))
+            rows["ours:long"] = measure(
+                path, 1, lambda: ours(backend, [prompts.long(long_len)], new, settings, guard, path)
+            )
             if not rows["ours:long"].note:
                 rows["ours:long"].note = f"re-prefilled {long_prefills[0]}x in the long-rotary group"
         previous = (1, unit)
@@ -437,14 +539,25 @@ def run(args) -> list[Row]:
                 rows[key("ours", level)] = Row(path, level, note=note)
                 continue
             hits = backend.prefix_hits
-            row = measure(path, level, lambda: ours(backend, [prompts.next() for _ in range(level)], new, settings, guard, path))
+            row = measure(
+                path,
+                level,
+                lambda level=level, path=path: ours(
+                    backend, [prompts.next() for _ in range(level)], new, settings, guard, path
+                ),
+            )
             rows[key("ours", level)] = row
             if row.aggregate is not None:
-                row.note = "; ".join(x for x in (row.note, f"system prompt from the prefix cache: {backend.prefix_hits - hits}/{level}") if x)
+                row.note = "; ".join(
+                    x
+                    for x in (row.note, f"system prompt from the prefix cache: {backend.prefix_hits - hits}/{level}")
+                    if x
+                )
             previous = (level, row.wall) if row.wall else previous
     finally:
         backend.close()
-        del backend, engine
+        # drop the references (not `del`: the lambdas above name `backend`)
+        backend = engine = None
         if device.type == "cuda":
             torch.cuda.empty_cache()
 
@@ -460,10 +573,8 @@ def run(args) -> list[Row]:
         except Exception as exc:  # noqa: BLE001 - reported in the table, the rest still runs
             reason = f"not available: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
             if cb is not None:
-                try:
+                with contextlib.suppress(Exception):
                     cb.close()
-                except Exception:  # noqa: BLE001
-                    pass
                 cb = None
     try:
         path = f"transformers CB: long context ({long_len} + {new} tokens, crosses {original})"
@@ -501,7 +612,16 @@ def run(args) -> list[Row]:
 
 
 def print_table(rows: list[Row]) -> None:
-    head = ["path", "concurrent", "aggregate tokens/s", "first token p50 / p95 (s)", "per-stream tokens/s (median)", "new tokens", "wall (s)", "note"]
+    head = [
+        "path",
+        "concurrent",
+        "aggregate tokens/s",
+        "first token p50 / p95 (s)",
+        "per-stream tokens/s (median)",
+        "new tokens",
+        "wall (s)",
+        "note",
+    ]
     print("| " + " | ".join(head) + " |")
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |")
     for row in rows:
@@ -514,13 +634,20 @@ def parse(argv=None):
     parser.add_argument("--tiny", action="store_true", help="a tiny Phi-3 of Phi-4-mini's shape (for the CPU test)")
     parser.add_argument("--levels", default="1,8,32,64", help="concurrent requests per level (default 1,8,32,64)")
     parser.add_argument("--new-tokens", type=int, default=1024)
-    parser.add_argument("--time-budget", type=float, default=330.0, help="seconds for the whole run, model build included (default 330)")
+    parser.add_argument(
+        "--time-budget", type=float, default=330.0, help="seconds for the whole run, model build included (default 330)"
+    )
     parser.add_argument("--greedy", action="store_true", help="argmax instead of the app's sampling")
-    parser.add_argument("--cpu-dtype", default="float32", choices=["float32", "bfloat16"], help="dtype on CPU (CUDA is always bf16)")
+    parser.add_argument(
+        "--cpu-dtype", default="float32", choices=["float32", "bfloat16"], help="dtype on CPU (CUDA is always bf16)"
+    )
     args = parser.parse_args(argv)
     args.levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if args.device == "cpu" and not args.tiny:
-        print("warning: the full-size model on CPU is ~15 GB in float32 and very slow; --tiny is meant for CPU", file=sys.stderr)
+        print(
+            "warning: the full-size model on CPU is ~15 GB in float32 and very slow; --tiny is meant for CPU",
+            file=sys.stderr,
+        )
     return args
 
 

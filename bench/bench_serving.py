@@ -39,21 +39,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
-from gradio_client import Client  # noqa: E402
+import torch
+from gradio_client import Client
 
-from tests.conftest import LiveServer, new_store  # noqa: E402
-from tutor.backends import GenerationSettings  # noqa: E402
-from tutor.backends.batching import BatchedBackend  # noqa: E402
-from tutor.backends.factory import is_reasoning_model, max_batch  # noqa: E402
-from tutor.backends.transformers_backend import TransformersBackend  # noqa: E402
-from tutor.model_source import default_model, locate  # noqa: E402
-from tutor.generation.rate_limit import AskLimits  # noqa: E402
-from tutor.service import TutorService, solution_messages  # noqa: E402
-from ui.server import build_app  # noqa: E402
-
-from bench.questions import QUESTIONS  # noqa: E402 - the same prompts in both benches
-
+from bench.questions import QUESTIONS  # the same prompts in both benches
+from tests.conftest import LiveServer, new_store
+from tutor.backends import GenerationSettings
+from tutor.backends.batching import BatchedBackend
+from tutor.backends.factory import is_reasoning_model, max_batch
+from tutor.backends.transformers_backend import TransformersBackend
+from tutor.generation.rate_limit import AskLimits
+from tutor.model_source import default_model, locate
+from tutor.service import TutorService, solution_messages
+from ui.server import build_app
 
 MODEL_ID = ["demo"]
 """The model benchmarked (set in ``main``): reasoning models get no worked example, as in the app."""
@@ -94,8 +92,13 @@ class Bench:
         start = time.perf_counter()
         with torch.inference_mode():
             out = self.engine.model.generate(
-                **inputs, max_new_tokens=self.settings.max_new_tokens, do_sample=False,
-                temperature=None, top_p=None, top_k=None, pad_token_id=self.engine.tokenizer.pad_token_id or self.engine.tokenizer.eos_token_id,
+                **inputs,
+                max_new_tokens=self.settings.max_new_tokens,
+                do_sample=False,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                pad_token_id=self.engine.tokenizer.pad_token_id or self.engine.tokenizer.eos_token_id,
             )
         sync()
         elapsed = time.perf_counter() - start
@@ -113,13 +116,12 @@ class Bench:
             pass
         return (self.batched.generated_tokens - before) / (time.perf_counter() - start)
 
-    def app(self, students: "Students", questions: list[str]) -> tuple[float, list[float | None], list[bool]]:
+    def app(self, students: Students, questions: list[str]) -> tuple[float, list[float | None], list[bool]]:
         """Aggregate tokens/s of students asking at once through the Gradio app, counted as the
         tokens the engine streamed (the page adds its own instructions to the prompt)."""
         before = self.batched.generated_tokens
         wall, first, done = students.ask(questions)
         return (self.batched.generated_tokens - before) / wall, first, done
-
 
 
 _client: Client | None = None
@@ -173,7 +175,9 @@ def students_ask(url: str, questions: list[str], first_student: int) -> tuple[fl
     return time.perf_counter() - start, first, completed
 
 
-def students_keep_asking(url: str, students: int, seconds: float, first_student: int) -> list[tuple[float | None, bool]]:
+def students_keep_asking(
+    url: str, students: int, seconds: float, first_student: int
+) -> list[tuple[float | None, bool]]:
     """``students`` students each ask question after question (cycling through QUESTIONS) for
     ``seconds``; (first-token latency, completed) for every question asked."""
     students_ask(url, [], first_student)  # connect once
@@ -222,7 +226,9 @@ class Students:
         self.count += len(questions)
         return self.pool.apply(students_ask, (self.url, questions, self.count))
 
-    def keep_asking(self, bench: "Bench", students: int, seconds: float) -> tuple[float, float, list[tuple[float | None, bool]]]:
+    def keep_asking(
+        self, bench: Bench, students: int, seconds: float
+    ) -> tuple[float, float, list[tuple[float | None, bool]]]:
         """Steady load: ``students`` ask back to back; the engine's tokens/s over the window, the
         mean number of rows decoding (sampled every 0.1 s), and each question's outcome."""
         self.count += students
@@ -253,7 +259,9 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=None, help="max new tokens per reply (128 on CPU, 512 on CUDA)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--levels", default="1,4,8,16")
-    parser.add_argument("--seconds", type=float, default=None, help="steady-load window per level (30 s on CPU, 60 s on CUDA)")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="steady-load window per level (30 s on CPU, 60 s on CUDA)"
+    )
     parser.add_argument("--model", default=None, help="model id or folder (default: by hardware, as the app)")
     parser.add_argument("--data-dir", default=os.environ.get("TUTOR_DATA_DIR", "./data"))
     args = parser.parse_args()
@@ -271,7 +279,12 @@ def main() -> None:
     bench.backend(QUESTIONS[0])
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-serving-"))
-    service = TutorService(bench.batched, new_store(tmp / "tutor.db"), bench.settings, worked_example=not is_reasoning_model(engine.model_id))
+    service = TutorService(
+        bench.batched,
+        new_store(tmp / "tutor.db"),
+        bench.settings,
+        worked_example=not is_reasoning_model(engine.model_id),
+    )
     # Bench students ask back to back, far faster than the per-student limit a real class needs.
     service.limits = AskLimits(per_student=1_000_000, per_address=1_000_000)
     rows: dict[str, list[float]] = {}
@@ -304,18 +317,35 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in rows.items()}
     raw = med["raw generate, 1 stream"]
     single = med.get("app, 1 students: aggregate", med["Gradio app via gradio_client, 1 stream"])
-    device = torch.cuda.get_device_name(0) if cuda else f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads"
+    device = (
+        torch.cuda.get_device_name(0)
+        if cuda
+        else (
+            f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch "
+            f"{torch.get_num_threads()} threads"
+        )
+    )
     print(f"\nModel {engine.model_id} ({engine.model.dtype}, {engine.model.config._attn_implementation}) on {device}")
-    print(f"greedy, {tokens} max new tokens, {args.seconds:.0f} s of steady load per level, median of {args.rounds} rounds; reply lengths {min(bench.tokens_for.values())}-{max(bench.tokens_for.values())} tokens\n")
+    print(
+        f"greedy, {tokens} max new tokens, {args.seconds:.0f} s of steady load per level, median of {args.rounds} "
+        f"rounds; reply lengths {min(bench.tokens_for.values())}-{max(bench.tokens_for.values())} tokens\n"
+    )
+
     def each(name: str) -> str:
         return " / ".join(f"{v:.1f}" for v in rows[name])
 
     print("| path | tokens/s | each round | ratio | first token p50 / p95 | first tokens | rows decoding | target |")
     print("| --- | ---: | --- | ---: | --- | --- | ---: | --- |")
-    print(f"| raw `model.generate`, 1 stream (ceiling) | {raw:.1f} | {each('raw generate, 1 stream')} | 1.00x raw | | | | |")
+    print(
+        f"| raw `model.generate`, 1 stream (ceiling) | {raw:.1f} | {each('raw generate, 1 stream')} | 1.00x raw | "
+        f"| | | |"
+    )
     for name in ("app backend (BatchedBackend), 1 stream", "Gradio app via gradio_client, 1 stream"):
         ratio = med[name] / raw
-        print(f"| {name} | {med[name]:.1f} | {each(name)} | {ratio:.2f}x raw | | | | >= 0.9x raw: {'met' if ratio >= 0.9 else 'NOT met'} |")
+        print(
+            f"| {name} | {med[name]:.1f} | {each(name)} | {ratio:.2f}x raw | | | | >= 0.9x raw: "
+            f"{'met' if ratio >= 0.9 else 'NOT met'} |"
+        )
     for c in levels:
         agg = med[f"app, {c} students: aggregate"]
         lat = latencies[c]
@@ -325,7 +355,10 @@ def main() -> None:
         if c == 8:
             target = f">= 4x single: {'met' if agg >= 4 * single else 'NOT met'}"
         name = f"app, {c} students: aggregate"
-        print(f"| Gradio app, {c} concurrent students: aggregate | {agg:.1f} | {each(name)} | {agg / single:.2f}x single | {lat_text} | {got} | {statistics.mean(occupancy[c]):.1f} | {target} |")
+        print(
+            f"| Gradio app, {c} concurrent students: aggregate | {agg:.1f} | {each(name)} | {agg / single:.2f}x "
+            f"single | {lat_text} | {got} | {statistics.mean(occupancy[c]):.1f} | {target} |"
+        )
     bench.batched.close()
 
 

@@ -16,7 +16,6 @@ import argparse
 import random
 import secrets
 import sqlite3
-import statistics
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,13 @@ from urllib.parse import urlparse
 
 from gradio_client import Client
 
-QUESTIONS = ["Solve 3x + 5 = 11", "What is 3/4 + 1/6?", "Solve x^2 - 5x + 6 = 0", "Differentiate x^3", "What is 15% of 80?"]
+QUESTIONS = [
+    "Solve 3x + 5 = 11",
+    "What is 3/4 + 1/6?",
+    "Solve x^2 - 5x + 6 = 0",
+    "Differentiate x^3",
+    "What is 15% of 80?",
+]
 
 
 @dataclass
@@ -38,7 +43,9 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def student(url: str, deadline: float, pace_s: float, tally: Tally, rng: random.Random, address: str | None = None) -> None:
+def student(
+    url: str, deadline: float, pace_s: float, tally: Tally, rng: random.Random, address: str | None = None
+) -> None:
     """``address``: sent as ``X-Forwarded-For`` (believed only with ``TUTOR_TRUSTED_PROXIES=127.0.0.1``)."""
     token = secrets.token_urlsafe(24)
     identity = {"token": token}
@@ -77,7 +84,10 @@ def student(url: str, deadline: float, pace_s: float, tally: Tally, rng: random.
 def count_rows(db: str, tokens: set[str]) -> dict[str, int]:
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     marks = ",".join("?" * len(tokens))
-    base = f"FROM messages m JOIN sessions s ON m.session_id = s.id JOIN students st ON s.student_id = st.id WHERE st.browser_token IN ({marks})"
+    base = (
+        f"FROM messages m JOIN sessions s ON m.session_id = s.id JOIN students st ON s.student_id = st.id WHERE "
+        f"st.browser_token IN ({marks})"
+    )
     rows = dict(con.execute(f"SELECT m.status, COUNT(*) {base} GROUP BY m.status", list(tokens)).fetchall())
     con.close()
     return rows
@@ -91,9 +101,11 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=60.0, help="seconds between one student's questions")
     parser.add_argument("--db", default="data/tutor.db")
     parser.add_argument(
-        "--own-addresses", action="store_true",
+        "--own-addresses",
+        action="store_true",
         help="each student its own X-Forwarded-For address (start the app with TUTOR_TRUSTED_PROXIES=127.0.0.1): "
-        "without it all students are anonymous visitors on one address, held to 8 replies at once (README, Security model)",
+        "without it all students are anonymous visitors on one address, held to 8 replies at once (README, "
+        "Security model)",
     )
     args = parser.parse_args()
     if urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -102,8 +114,16 @@ def main() -> None:
     tally, deadline = Tally(), time.monotonic() + args.minutes * 60
     threads = [
         threading.Thread(
-            target=student, daemon=True,
-            args=(args.url, deadline, args.pace, tally, random.Random(i), f"10.1.{i // 250}.{i % 250 + 1}" if args.own_addresses else None),
+            target=student,
+            daemon=True,
+            args=(
+                args.url,
+                deadline,
+                args.pace,
+                tally,
+                random.Random(i),
+                f"10.1.{i // 250}.{i % 250 + 1}" if args.own_addresses else None,
+            ),
         )
         for i in range(args.students)
     ]

@@ -7,8 +7,8 @@ runs ``python -m storage.admin`` as an administrator would.
 
 from __future__ import annotations
 
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -175,14 +175,19 @@ def test_a_full_class_refuses_new_students_but_keeps_its_own(school_world) -> No
     newcomer = svc.store.student_for_token(fresh(9)).id
     with pytest.raises(ClassFull):
         school.join_class(newcomer, "Late", class_a.join_code, max_size=3)
-    assert school.join_class(svc.store.student_for_token(fresh(0)).id, "S0 renamed", class_a.join_code, max_size=3) is not None
+    assert (
+        school.join_class(svc.store.student_for_token(fresh(0)).id, "S0 renamed", class_a.join_code, max_size=3)
+        is not None
+    )
     assert len(school.class_students(a.id, class_a.id)) == 3
 
 
 def test_a_roster_cannot_be_flooded_past_200(school_world) -> None:
     svc, school, a, _, class_a, _ = school_world
     for i in range(200):  # many addresses, so only the class size stops them
-        assert svc.join_class(fresh(i), "Alice", class_a.join_code, f"10.1.{i // 250}.{i % 250}").startswith("You joined")
+        assert svc.join_class(fresh(i), "Alice", class_a.join_code, f"10.1.{i // 250}.{i % 250}").startswith(
+            "You joined"
+        )
     refused = svc.join_class(fresh(200), "Alice", class_a.join_code, "10.2.0.1")
     assert refused == "Lee 9A is full (200 students). Please ask your teacher."
     assert len(school.class_students(a.id, class_a.id)) == 200
@@ -235,7 +240,11 @@ def test_rotate_code_command(tmp_path) -> None:
     old = school.create_class(teacher.id, "Lee 9A").join_code
     school.join_class(store.student_for_token(fresh(0)).id, "Ada", old)
     run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "storage.admin", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "storage.admin", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "TUTOR_DATABASE_URL": url},
     )
     done = run("rotate-code", old.lower())
@@ -315,7 +324,7 @@ def test_rotate_and_remove_from_the_teacher_page_over_http(served) -> None:
 
 
 def test_teacher_rotates_the_code_and_removes_students_in_the_browser(served, browser) -> None:
-    url, svc, school, a, b, class_a, class_b = served
+    url, _svc, school, a, b, class_a, class_b = served
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     sign_in(page, url, "ms_lee", PASSWORD_A)
@@ -359,7 +368,9 @@ def _storage_checks(store) -> None:
         school.join_class(ids[3], "Late", class_a.join_code, max_size=3)
     school.join_class(ids[3], "Bob", class_b.join_code)
     rotated = school.rotate_code(a.id, class_a.id)
-    assert school.class_for_code(class_a.join_code) is None and school.class_for_code(rotated.join_code).id == class_a.id
+    assert (
+        school.class_for_code(class_a.join_code) is None and school.class_for_code(rotated.join_code).id == class_a.id
+    )
     assert school.rotate_code(b.id, class_a.id) is None
     assert school.remove_students(a.id, class_a.id, [ids[0], ids[3]]) == 1
     assert school.remove_students(b.id, class_a.id, ids) == 0

@@ -18,7 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_app_serves_the_student_page_and_health(data_dir, tmp_path):
     port = free_port()
     env = {**os.environ, "TUTOR_DATA_DIR": str(data_dir), "TUTOR_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline, health = time.monotonic() + 120, None

@@ -25,7 +25,11 @@ def bench():
 
 
 def table_lines(out: str) -> list[str]:
-    return [line for line in out.splitlines() if line.startswith("| ") and not line.startswith("| path") and not line.startswith("| ---")]
+    return [
+        line
+        for line in out.splitlines()
+        if line.startswith("| ") and not line.startswith("| path") and not line.startswith("| ---")
+    ]
 
 
 def test_tiny_cpu_run_prints_every_row(bench, capsys):
@@ -71,7 +75,12 @@ def test_time_guard_skips_with_a_note(bench, capsys):
 
 def test_shipped_config_is_phi4_mini_reasoning_shape(bench):
     config = bench.published_config()
-    assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads, config.num_key_value_heads) == (3072, 32, 24, 8)
+    assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads, config.num_key_value_heads) == (
+        3072,
+        32,
+        24,
+        8,
+    )
     assert (config.intermediate_size, config.vocab_size, config.partial_rotary_factor) == (8192, 200064, 0.75)
     assert config.tie_word_embeddings and config.max_position_embeddings == 131072
     rope = config.rope_parameters

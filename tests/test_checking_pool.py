@@ -36,7 +36,7 @@ def test_every_typed_task_is_one_the_worker_serves_and_each_runs():
     typed call returns the shape its type says, through the real worker processes."""
     from tutor.checking import tasks, worker
 
-    assert tasks.NAMES == set(worker.TASKS)
+    assert set(worker.TASKS) == tasks.NAMES
     assert tasks.check("x = 2", "2", 5.0)["status"] == "correct"
     assert tasks.preview("x^2", 5.0)["answer_latex"] == "x^{2}"
     found = tasks.cas({"kind": "solve", "math": "3x + 5 = 11", "var": "x"}, 1.0, 5.0)
@@ -44,6 +44,9 @@ def test_every_typed_task_is_one_the_worker_serves_and_each_runs():
     assert tasks.antiderivative_equal("x^2 + C", "x^2", "x", 5.0) is True
     assert tasks.in_form("(x+1)(x-1)", "factor", 5.0) is True
     assert tasks.positive_equal("sqrt(x^2)", "x", 5.0) is True
-    assert tasks.leaks([["value", "3", False, []], ["value", "4", False, []]], "4", [], 5.0) == {"readable": True, "index": 1}
+    assert tasks.leaks([["value", "3", False, []], ["value", "4", False, []]], "4", [], 5.0) == {
+        "readable": True,
+        "index": 1,
+    }
     assert tasks.step("2x = 4", "x = 2", False, 5.0)["verdict"] == "follows"
     assert tasks.step("2x = 4", "x = 3", False, 5.0)["verdict"] != "follows"

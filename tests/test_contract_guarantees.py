@@ -16,8 +16,15 @@ from tutor.steps import check_working
 def test_check_answer() -> None:
     v = check_answer(answer="x = 1 or x = 4", reference=r"\{1, 4\}")
     assert v.status == "correct" and v.correct is True and v.feedback
-    out = subprocess.run([sys.executable, "-m", "tutor.checking", "x = 1 or x = 4", r"\{1, 4\}"], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and {"status", "correct", "feedback"} <= set(json.loads(out.stdout.strip().splitlines()[-1]))
+    out = subprocess.run(
+        [sys.executable, "-m", "tutor.checking", "x = 1 or x = 4", r"\{1, 4\}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0 and {"status", "correct", "feedback"} <= set(
+        json.loads(out.stdout.strip().splitlines()[-1])
+    )
 
 
 def test_cas_answer() -> None:
@@ -39,4 +46,6 @@ def test_check_working() -> None:
     assert [line.mark for line in rep.lines] == ["ok", "ok", "ok"]
     wrong = check_working("2x + 3 = 7\n2x = 5\nx = 2.5")
     assert [line.mark for line in wrong.lines] == ["ok", "wrong", ""]
-    assert all(line.mark in ("ok", "wrong", "unreadable", "") for line in check_working("hello\n\\frac{\n1 + 1 = 2 = 2").lines)
+    assert all(
+        line.mark in ("ok", "wrong", "unreadable", "") for line in check_working("hello\n\\frac{\n1 + 1 = 2 = 2").lines
+    )

@@ -20,8 +20,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_app(data_dir: Path, db: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "TUTOR_DATA_DIR": str(data_dir), "TUTOR_DATABASE_URL": f"sqlite:///{db}", "TUTOR_MAX_NEW_TOKENS": "3000"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "TUTOR_DATA_DIR": str(data_dir),
+        "TUTOR_DATABASE_URL": f"sqlite:///{db}",
+        "TUTOR_MAX_NEW_TOKENS": "3000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

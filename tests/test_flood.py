@@ -62,7 +62,7 @@ class Served:
         self.server = uvicorn.Server(uvicorn.Config(self.app, **options))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "Served":
+    def __enter__(self) -> Served:
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started:
@@ -91,7 +91,13 @@ def _identity() -> dict:
 
 def _join(client: httpx.Client, fn_index: int, data: list, session: str | None = None) -> httpx.Response:
     """One ``queue/join`` whose results are never read (fire and forget)."""
-    body = {"data": data, "fn_index": fn_index, "session_hash": session or secrets.token_hex(8), "event_data": None, "trigger_id": None}
+    body = {
+        "data": data,
+        "fn_index": fn_index,
+        "session_hash": session or secrets.token_hex(8),
+        "event_data": None,
+        "trigger_id": None,
+    }
     return client.post("/gradio_api/queue/join", json=body)
 
 
@@ -117,14 +123,18 @@ def test_fire_and_forget_joins_from_one_address_are_bounded_and_cancelled(tmp_pa
     with Served(tmp_path, chunks=[f"step {i}. " for i in range(300)], delay=0.05) as served:  # 15 s replies
         solve, working = served.fn_index("solve"), served.working_fn_index()
         with httpx.Client(base_url=served.url, timeout=10, headers={"X-Forwarded-For": FLOOD_ADDRESS}) as flood:
-            codes = Counter(_join(flood, solve, ["Count slowly", "Show solution", _identity(), None]).status_code for _ in range(10))
+            codes = Counter(
+                _join(flood, solve, ["Count slowly", "Show solution", _identity(), None]).status_code for _ in range(10)
+            )
             codes.update(_join(flood, working, [SLOW_WORKING, _identity()]).status_code for _ in range(120))
             held = served.guard.pending(FLOOD_ADDRESS)
         # 8 replies run (the address's anonymous share); the other 2 are told at once and are done
         assert codes[200] <= PER_ADDRESS + 2 and held == PER_ADDRESS, (codes, held)
         served.guard.grace_s = 2.0  # (10 s in use) so the test need not wait
         student = Client(served.url, headers={"X-Forwarded-For": STUDENT_ADDRESS}, verbose=False)
-        assert "Ask a question first" in student.predict("x = 1", _identity(), api_name="/check")  # another address: served
+        assert "Ask a question first" in student.predict(
+            "x = 1", _identity(), api_name="/check"
+        )  # another address: served
         assert _wait_for(lambda: served.guard.pending(FLOOD_ADDRESS) == 0, 30), served.guard.pending(FLOOD_ADDRESS)
         assert served.guard.reaped >= PER_ADDRESS - 8  # the queued working checks, and the replies
         assert _wait_for(lambda: served.statuses()["generating"] == 0, 10), served.statuses()
@@ -138,7 +148,12 @@ def test_a_reply_whose_page_disconnected_stops(tmp_path) -> None:
     with Served(tmp_path, chunks=[f"step {i}. " for i in range(300)], delay=0.05) as served:
         session = secrets.token_hex(8)
         with httpx.Client(base_url=served.url, timeout=10, headers={"X-Forwarded-For": STUDENT_ADDRESS}) as page:
-            assert _join(page, served.fn_index("solve"), ["Count slowly", "Show solution", _identity(), None], session).status_code == 200
+            assert (
+                _join(
+                    page, served.fn_index("solve"), ["Count slowly", "Show solution", _identity(), None], session
+                ).status_code
+                == 200
+            )
             with page.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
                 for line in stream.iter_lines():
                     if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_generating":
@@ -164,7 +179,9 @@ class Flood:
             "queue joins": lambda c: _join(c, solve, ["What is 2 + 2?", "Show solution", _identity(), None]),
             "working checks": lambda c: _join(c, working, [SLOW_WORKING, _identity()]),
             "max-length hints": lambda c: _join(c, solve, [LONG_HINT, "Hint", _identity(), None]),
-            "invalid tokens": lambda c: _join(c, solve, ["What is 2 + 2?", "Show solution", {"token": "not a token!"}, None]),
+            "invalid tokens": lambda c: _join(
+                c, solve, ["What is 2 + 2?", "Show solution", {"token": "not a token!"}, None]
+            ),
         }
 
     def run(self, kind: str) -> None:
@@ -183,7 +200,9 @@ class Flood:
         with httpx.Client(base_url=self.served.url, timeout=30) as probe:
             while time.monotonic() < self.deadline:
                 try:
-                    self.most_pending = max(self.most_pending, self.served.guard.pending(FLOOD_ADDRESS, counted_only=True))
+                    self.most_pending = max(
+                        self.most_pending, self.served.guard.pending(FLOOD_ADDRESS, counted_only=True)
+                    )
                     self.most_queued = max(self.most_queued, len(queue))
                 except RuntimeError:  # a dict changed size while read from this thread: sample again
                     pass
@@ -193,13 +212,17 @@ class Flood:
                 time.sleep(0.2)
 
 
-def _student_rounds(url: str, address: str, deadline: float, out: list, join_code: str | None = None, identity: dict | None = None) -> None:
+def _student_rounds(
+    url: str, address: str, deadline: float, out: list, join_code: str | None = None, identity: dict | None = None
+) -> None:
     """Join a class (optional), then ask and check until ``deadline``: one record per step."""
     identity = identity or _identity()
     client = Client(url, headers={"X-Forwarded-For": address}, verbose=False)
     if join_code:
         started = time.monotonic()
-        out.append(("join", client.predict("Ada", join_code, identity, api_name="/join_class"), time.monotonic() - started))
+        out.append(
+            ("join", client.predict("Ada", join_code, identity, api_name="/join_class"), time.monotonic() - started)
+        )
     while time.monotonic() < deadline - 5:
         started = time.monotonic()
         reply = client.predict("What is 2 + 2?", "Show solution", identity, api_name="/solve")
@@ -226,17 +249,27 @@ def test_a_flood_from_one_address_leaves_students_served(tmp_path) -> None:
             t.start()
         time.sleep(2)  # the flood is under way
         students = [
-            threading.Thread(target=_student_rounds, args=(served.url, STUDENT_ADDRESS, deadline, elsewhere, code), daemon=True),
-            threading.Thread(target=_student_rounds, args=(served.url, FLOOD_ADDRESS, deadline, same_address, None, member), daemon=True),
+            threading.Thread(
+                target=_student_rounds, args=(served.url, STUDENT_ADDRESS, deadline, elsewhere, code), daemon=True
+            ),
+            threading.Thread(
+                target=_student_rounds,
+                args=(served.url, FLOOD_ADDRESS, deadline, same_address, None, member),
+                daemon=True,
+            ),
         ]
         for t in students:
             t.start()
         for t in threads + students:
             t.join(FLOOD_S + 120)
         report = {
-            "flood_s": FLOOD_S, "flood": {k: dict(v) for k, v in flood.codes.items()},
-            "most_pending_from_flood_address": flood.most_pending, "most_queued": flood.most_queued, "slowest_health_s": round(flood.slowest_health_s, 2),
-            "reaped": served.guard.reaped, "refused_by_guard": served.guard.refused,
+            "flood_s": FLOOD_S,
+            "flood": {k: dict(v) for k, v in flood.codes.items()},
+            "most_pending_from_flood_address": flood.most_pending,
+            "most_queued": flood.most_queued,
+            "slowest_health_s": round(flood.slowest_health_s, 2),
+            "reaped": served.guard.reaped,
+            "refused_by_guard": served.guard.refused,
             "student_elsewhere": [(k, round(s, 2)) for k, _, s in elsewhere],
             "member_on_flood_address": [(k, round(s, 2)) for k, _, s in same_address],
         }
@@ -251,5 +284,7 @@ def test_a_flood_from_one_address_leaves_students_served(tmp_path) -> None:
         assert sum(c[503] for c in flood.codes.values()) > 0  # the flood was refused, not queued
         assert flood.most_pending <= PER_ADDRESS, report
         # afterwards nothing of the flood is left running
-        assert _wait_for(lambda: served.guard.pending(FLOOD_ADDRESS) == 0, served.guard.grace_s + 20), served.guard.pending(FLOOD_ADDRESS)
+        assert _wait_for(lambda: served.guard.pending(FLOOD_ADDRESS) == 0, served.guard.grace_s + 20), (
+            served.guard.pending(FLOOD_ADDRESS)
+        )
         assert _wait_for(lambda: served.statuses()["generating"] == 0, 10), served.statuses()

@@ -11,12 +11,26 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutor.generation.boxed import last_boxed
 from tutor.checking import check_answer, parse_preview
-from ui.math_markdown import final_answer_markdown, prepare_markdown, render_html
+from tutor.generation.boxed import last_boxed
 from tutor.generation.reply_parser import parse_reply
+from ui.math_markdown import final_answer_markdown, prepare_markdown, render_html
 
-SPICY = st.sampled_from(list("$\\{}()[]<>^_*=/|&#%!`~\n ") + ["\\boxed{", "<think>", "</think>", "\\(", "\\[", "$$", "\\frac", "**", "9^9^9", "<script>"])
+SPICY = st.sampled_from(
+    [
+        *"$\\{}()[]<>^_*=/|&#%!`~\n ",
+        "\\boxed{",
+        "<think>",
+        "</think>",
+        "\\(",
+        "\\[",
+        "$$",
+        "\\frac",
+        "**",
+        "9^9^9",
+        "<script>",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=20), SPICY), max_size=40).map("".join)
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -55,8 +69,8 @@ def test_answer_checking_and_preview(answer, reference):
 def test_question_parsing_hint_screen_and_working(question, hint):
     from tutor.cas import cas_answer, cross_check, parse_question
     from tutor.leak_screen import screen_hint
-    from tutor.teaching.safety import screen_question
     from tutor.steps import first_wrong_step
+    from tutor.teaching.safety import screen_question
 
     bounded(parse_question, question, limit=1)
     bounded(cas_answer, question, timeout=2.0, limit=2.5)

@@ -40,7 +40,11 @@ def test_a_folder_an_earlier_version_marked_as_gguf_loads_as_plain_weights(data_
     folder = tmp_path / "old"
     shutil.copytree(data_dir / "models" / DEMO_MODEL, folder)
     config = json.loads((folder / "config.json").read_text())
-    config["quantization_config"] = {"dequantize": False, "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf", "quant_method": "gguf"}
+    config["quantization_config"] = {
+        "dequantize": False,
+        "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "quant_method": "gguf",
+    }
     (folder / "config.json").write_text(json.dumps(config))
     backend = TransformersBackend.load(locate(str(folder), tmp_path), cuda=False)
     assert not getattr(backend.model, "is_quantized", False)
@@ -54,7 +58,11 @@ def test_locate_understands_folders_gguf_files_and_hub_ids(tmp_path):
     assert locate(str(gguf), tmp_path).gguf_file == "m.Q4.gguf"
     assert locate(str(tmp_path), tmp_path).path == str(tmp_path)
     hub = locate("microsoft/Phi-4-mini-reasoning", tmp_path)
-    assert (hub.path, hub.gguf_file, hub.model_id) == ("microsoft/Phi-4-mini-reasoning", None, "microsoft/Phi-4-mini-reasoning")
+    assert (hub.path, hub.gguf_file, hub.model_id) == (
+        "microsoft/Phi-4-mini-reasoning",
+        None,
+        "microsoft/Phi-4-mini-reasoning",
+    )
 
 
 def test_demo_model_streams_text_in_several_chunks(demo_backend):

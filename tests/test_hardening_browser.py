@@ -18,7 +18,7 @@ NEST = "\\sqrt{" * 200 + "x" + "}" * 200
 TRACKER = "http://tracker.example/pixel.gif"
 HOSTILE = (
     f"Simplify ${NEST}$ and also $x^2$.\n\n![pixel]({TRACKER})\n\n[homework help]({TRACKER}) "
-    f"<{TRACKER}> www.tracker.example <img src=\"{TRACKER}\">"
+    f'<{TRACKER}> www.tracker.example <img src="{TRACKER}">'
 )
 
 

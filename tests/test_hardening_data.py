@@ -25,9 +25,9 @@ from starlette.routing import Mount
 from tests.conftest import LiveServer, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from ui.math_markdown import MAX_FORMULA_DEPTH, final_answer_markdown, formula_ok, prepare_markdown, render_html
 from tutor.service import TutorService
 from ui import teacher_view
+from ui.math_markdown import MAX_FORMULA_DEPTH, final_answer_markdown, formula_ok, prepare_markdown, render_html
 from ui.server import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,15 @@ def world(tmp_path):
     list(service.ask(ADA, SECRET))
     data_dir = tmp_path / "data"
     with LiveServer(build_app(service, data_dir)) as server:
-        yield {"service": service, "url": server.url, "app": server.server.config.app, "school": school, "lee": lee, "class": cls, "data": data_dir}
+        yield {
+            "service": service,
+            "url": server.url,
+            "app": server.server.config.app,
+            "school": school,
+            "lee": lee,
+            "class": cls,
+            "data": data_dir,
+        }
 
 
 @contextmanager
@@ -97,9 +105,11 @@ def test_a_200_mb_upload_is_refused_before_its_body_is_read(world) -> None:
     port = int(world["url"].rsplit(":", 1)[1])
     boundary = "x" * 16
     head = (
-        f"POST /gradio_api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"POST /gradio_api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; "
+        f"boundary={boundary}\r\n"
         f"Content-Length: {200 * 1024 * 1024}\r\n\r\n--{boundary}\r\n"
-        'Content-Disposition: form-data; name="files"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        'Content-Disposition: form-data; name="files"; filename="big.bin"\r\nContent-Type: '
+        "application/octet-stream\r\n\r\n"
     ).encode()
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
@@ -239,9 +249,15 @@ def test_no_image_or_link_in_either_renderer(text) -> None:
 
 
 def test_bare_addresses_are_not_autolinked_for_gradio() -> None:
-    out = prepare_markdown("see www.tracker.example or https://tracker.example or a@tracker.example", streaming=False, delimiters="brackets")
+    out = prepare_markdown(
+        "see www.tracker.example or https://tracker.example or a@tracker.example",
+        streaming=False,
+        delimiters="brackets",
+    )
     assert "www." not in out and "://" not in out and "@" not in out
-    assert prepare_markdown("interval [0, 1] and x < 2", streaming=False) == "interval [0, 1] and x < 2"  # dollars: unchanged
+    assert (
+        prepare_markdown("interval [0, 1] and x < 2", streaming=False) == "interval [0, 1] and x < 2"
+    )  # dollars: unchanged
 
 
 # -- row 15: file modes ------------------------------------------------------------------------------
@@ -273,7 +289,10 @@ def test_a_backup_is_private(tmp_path) -> None:
     dest = tmp_path / "backups" / "nightly" / "tutor-backup.db"
     done = subprocess.run(
         [sys.executable, "-m", "storage.admin", "--database-url", f"sqlite:///{db}", "backup", str(dest)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert mode(dest) == 0o600 and mode(dest.parent) == 0o700 and mode(dest.parent.parent) == 0o700

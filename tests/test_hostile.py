@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -93,7 +94,14 @@ def test_only_the_student_actions_are_public_api(hostile_server):
 
     api = Client(hostile_server.url, verbose=False).view_api(print_info=False, return_format="dict")
     assert set(api["named_endpoints"]) == {
-        "/solve", "/next_hint", "/reveal_solution", "/stop", "/check", "/open_session", "/history", "/join_class",
+        "/solve",
+        "/next_hint",
+        "/reveal_solution",
+        "/stop",
+        "/check",
+        "/open_session",
+        "/history",
+        "/join_class",
     }
     assert api["unnamed_endpoints"] == {}
 

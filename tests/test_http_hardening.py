@@ -52,7 +52,11 @@ def test_no_credentialed_cors_for_a_foreign_origin(server) -> None:
             assert "access-control-allow-credentials" not in response.headers, path
         preflight = client.options(
             "/teacher/gradio_api/queue/join",
-            headers={"Origin": FOREIGN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+            headers={
+                "Origin": FOREIGN,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
         )
         assert preflight.headers.get("access-control-allow-origin") is None
 
@@ -62,7 +66,9 @@ def test_the_token_endpoint_refuses_foreign_pages(server) -> None:
         assert client.get("/teacher/gradio_api/token", headers={"Origin": FOREIGN}).status_code == 403
         assert client.get("/teacher/gradio_api/token", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
         assert "token" not in client.get("/teacher/gradio_api/token", headers={"Origin": FOREIGN}).text
-        same = client.get("/teacher/gradio_api/token", headers={"Origin": f"http://{HOST}", "Sec-Fetch-Site": "same-origin"})
+        same = client.get(
+            "/teacher/gradio_api/token", headers={"Origin": f"http://{HOST}", "Sec-Fetch-Site": "same-origin"}
+        )
         assert same.status_code == 200  # the page's own front end still works
 
 
@@ -83,7 +89,10 @@ def test_behind_tls_only_secure_cookies_and_hsts(tmp_path) -> None:
     assert not Settings(public_url="http://tutor.school.example").behind_tls and not Settings().behind_tls
     service = TutorService(ScriptedBackend(["x"]), new_store(tmp_path / "tutor.db"), GenerationSettings())
     service.school.add_teacher("ms_lee", PASSWORD)
-    with LiveServer(build_app(service, tmp_path, https=True)) as live, httpx.Client(base_url=live.url, timeout=10) as client:
+    with (
+        LiveServer(build_app(service, tmp_path, https=True)) as live,
+        httpx.Client(base_url=live.url, timeout=10) as client,
+    ):
         login = client.post("/teacher/login", data={"username": "ms_lee", "password": PASSWORD})
         cookies = login.headers.get_list("set-cookie")
         assert login.status_code == 200 and cookies

@@ -40,13 +40,21 @@ def test_prose_numbers_are_read_as_digits():
         # currency: two dollar signs are not a maths span (pandoc's rule)
         ("Good start. You earn $15/hour x 84 hours = $1260.", "1260", "Good start."),
         # MRBench: "$20,000 + $5,000 = $25,000" (thousands and currency together)
-        ("I see where you're coming from. So the total is the cost of the wife's ring plus half the cost of "
-         "Jim's ring, which is $20,000 + $5,000 = $25,000.", "25000", "I see where you're coming from."),
+        (
+            "I see where you're coming from. So the total is the cost of the wife's ring plus half the cost of "
+            "Jim's ring, which is $20,000 + $5,000 = $25,000.",
+            "25000",
+            "I see where you're coming from.",
+        ),
         ("Check the units. The population is now 2,520,000.", "2520000", "Check the units."),
         ("Nearly. That makes ten thousand and eighty steps.", "10080", "Nearly."),
         ("Nearly. The answer is $10,\\!080$.", "10080", "Nearly."),
         # MRBench: $144 - $6 = $138 read as arithmetic
-        ("There's a slight mistake. So, the actual profit would be $144 - $6 = $138.", "138", "There's a slight mistake."),
+        (
+            "There's a slight mistake. So, the actual profit would be $144 - $6 = $138.",
+            "138",
+            "There's a slight mistake.",
+        ),
         # MRBench: "x" between numbers is a product
         ("That's correct! So the total cost would be 5 x $3 = $15.", "15", "That's correct!"),
     ],
@@ -62,7 +70,11 @@ def test_currency_thousands_and_words_are_caught(hint, answer, kept):
         ("Keep going: multiply $15 by the 84 hours she worked.", "1260"),
         ("It costs $5 and then $6 more; what is the total?", "11"),
         # MRBench (conversation 2510-8a954bd7): "should be 6 + 4 + 2 + x" states the sum, not 6
-        ("So, the equation should be 6 (pears) + 4 (apples) + 2 (pineapples) + x (plums) = 18. Try solving for x again.", "6"),
+        (
+            "So, the equation should be 6 (pears) + 4 (apples) + 2 (pineapples) + x (plums) = 18. Try solving for "
+            "x again.",
+            "6",
+        ),
     ],
 )
 def test_a_number_inside_an_expression_or_a_price_is_not_a_statement(hint, answer):
@@ -75,13 +87,25 @@ def test_a_number_inside_an_expression_or_a_price_is_not_a_statement(hint, answe
     "hint, answer",
     [
         # MRBench (3aa2 "Steve"): a value before a correction
-        ("The correct calculation should be 2100 pages divided by 300 pages per week, which gives us 7 weeks, not 3 weeks.", "7"),
-        ("It seems there might be a misunderstanding; reading for 7 sets of three days actually means Steve needs 7 weeks.", "7"),
+        (
+            "The correct calculation should be 2100 pages divided by 300 pages per week, which gives us 7 weeks, "
+            "not 3 weeks.",
+            "7",
+        ),
+        (
+            "It seems there might be a misunderstanding; reading for 7 sets of three days actually means Steve "
+            "needs 7 weeks.",
+            "7",
+        ),
         ("You dont need to calculate how many each of them brought. so 14 is our required answer.", "14"),  # MRBench
         ("So, when you multiplied $15 by the 20 pans sold, you got the total profit, $300.", "300"),  # MRBench
         ("You've now corrected that and arrived at the right answer of 30 pens.", "30"),  # MRBench
         ("Therefore, 30% of the students are present in school on any given day.", "30"),  # MRBench
-        ("So, if 20 are small and 25 are medium, we subtract these from the total, giving us 50 - 20 - 25 = 5 large posters.", "5"),
+        (
+            "So, if 20 are small and 25 are medium, we subtract these from the total, giving us 50 - 20 - 25 = 5 "
+            "large posters.",
+            "5",
+        ),
         ("Yes, 14 is correct.", "14"),
     ],
 )
@@ -95,7 +119,8 @@ def test_answers_in_real_stating_positions_are_caught(hint, answer):
     "hint",
     [
         # MRBench: the question's number restated, the reference answer being that same number
-        "It looks like you're on the right track, but remember that Elliott still had 2,000 steps left to take *after* his jog.",
+        "It looks like you're on the right track, but remember that Elliott still had 2,000 steps left to take "
+        "*after* his jog.",
         "But after his jog he still had 2000 steps left",
     ],
 )
@@ -107,8 +132,10 @@ def test_a_number_the_question_stated_is_not_a_leak_when_restated(hint):
 
 def test_a_strong_statement_leaks_even_if_the_dialogue_had_the_number():
     # MRBench: "which means he must have done 2,000 steps during his jog, not 4,000"
-    hint = ("Let's look again. The problem states that after his jog, Elliott had 2,000 steps left, which means he "
-            "must have done 2,000 steps during his jog, not 4,000.")
+    hint = (
+        "Let's look again. The problem states that after his jog, Elliott had 2,000 steps left, which means he "
+        "must have done 2,000 steps during his jog, not 4,000."
+    )
     out = screen_hint(hint, "2000", context=ELLIOTT)
     assert out.leaked and out.text == "Let's look again."
     # MRBench (5220-3bbc85a5): the student wrote 1200 on the way; the tutor confirms it as the total

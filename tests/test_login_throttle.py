@@ -16,8 +16,8 @@ from tests.conftest import free_port, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.config import Settings
-from tutor.teaching.review import TeacherReview
 from tutor.service import TutorService
+from tutor.teaching.review import TeacherReview
 from ui import teacher
 
 PASSWORD = "correct horse battery"
@@ -80,7 +80,9 @@ def _serve(app: FastAPI, settings: Settings):
 
 def _app(tmp_path) -> FastAPI:
     store = new_store(tmp_path / "tutor.db")
-    review = TeacherReview(TutorService(ScriptedBackend(["x"]), store, GenerationSettings()).school, tmp_path / "exports")
+    review = TeacherReview(
+        TutorService(ScriptedBackend(["x"]), store, GenerationSettings()).school, tmp_path / "exports"
+    )
     review.school.add_teacher("ms_lee", PASSWORD)
     app = FastAPI()
     teacher.mount(app, review, LoginThrottle(max_failures=3, lock_s=60))
@@ -88,7 +90,9 @@ def _app(tmp_path) -> FastAPI:
 
 
 def _login(client: httpx.Client, password: str, forwarded: str) -> int:
-    return client.post("/teacher/login", data={"username": "ms_lee", "password": password}, headers={"X-Forwarded-For": forwarded}).status_code
+    return client.post(
+        "/teacher/login", data={"username": "ms_lee", "password": password}, headers={"X-Forwarded-For": forwarded}
+    ).status_code
 
 
 def test_forwarded_for_is_ignored_without_a_configured_proxy(tmp_path) -> None:

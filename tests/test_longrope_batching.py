@@ -28,7 +28,9 @@ NEW = 40
 @pytest.fixture(scope="module")
 def tiny(data_dir):
     tokenizer = AutoTokenizer.from_pretrained(data_dir / "models" / DEMO_MODEL)
-    tokenizer.add_special_tokens({"additional_special_tokens": PHI4_SPECIAL, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"})
+    tokenizer.add_special_tokens(
+        {"additional_special_tokens": PHI4_SPECIAL, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}
+    )
     tokenizer.chat_template = PHI4_TEMPLATE
     torch.manual_seed(0)
     config = phi4_shaped_config(len(tokenizer))
@@ -51,33 +53,44 @@ def prompts(tokenizer) -> tuple[list[int], list[int]]:
 def alone_with_generate(model, prompt: list[int]) -> list[int]:
     with torch.inference_mode():
         out = model.generate(
-            torch.tensor([prompt]), attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
-            max_new_tokens=NEW, min_new_tokens=NEW, do_sample=False, pad_token_id=model.config.pad_token_id,
+            torch.tensor([prompt]),
+            attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+            max_new_tokens=NEW,
+            min_new_tokens=NEW,
+            do_sample=False,
+            pad_token_id=model.config.pad_token_id,
         )
-    return out[0, len(prompt):].tolist()
+    return out[0, len(prompt) :].tolist()
 
 
 def through_backend(backend: BatchedBackend, *requests: list[int]) -> list[list[int]]:
     """Submit all at once (they share forward calls) and return each one's new tokens."""
-    submitted = [backend.submit(p, GenerationSettings(max_new_tokens=NEW, temperature=0), lambda _: None, threading.Event()) for p in requests]
+    submitted = [
+        backend.submit(p, GenerationSettings(max_new_tokens=NEW, temperature=0), lambda _: None, threading.Event())
+        for p in requests
+    ]
     for request in submitted:
         assert request.finished.wait(120) and request.error is None
-    return [r.tokens[len(r.prompt):] for r in submitted]
+    return [r.tokens[len(r.prompt) :] for r in submitted]
 
 
 def test_the_short_request_is_unchanged_beside_one_that_crosses_the_boundary(tiny):
     model, tokenizer = tiny.model, tiny.tokenizer
     short, long = prompts(tokenizer)
     original = tiny.long_from
-    assert original == 64 and len(short) + NEW <= original < len(long) + NEW, "the long request must cross, the short one not"
+    assert original == 64 and len(short) + NEW <= original < len(long) + NEW, (
+        "the long request must cross, the short one not"
+    )
     short_alone, long_alone = alone_with_generate(model, short), alone_with_generate(model, long)
 
     # the hazard is real: plain batched generate switches the short row to the long table
     tokenizer.padding_side = "left"
     batch = tokenizer.pad({"input_ids": [short, long]}, return_tensors="pt")
     with torch.inference_mode():
-        naive = model.generate(**batch, max_new_tokens=NEW, min_new_tokens=NEW, do_sample=False, pad_token_id=model.config.pad_token_id)
-    assert naive[0, batch["input_ids"].shape[1]:].tolist() != short_alone
+        naive = model.generate(
+            **batch, max_new_tokens=NEW, min_new_tokens=NEW, do_sample=False, pad_token_id=model.config.pad_token_id
+        )
+    assert naive[0, batch["input_ids"].shape[1] :].tolist() != short_alone
 
     # the batching backend: alone, each request matches generate (re-prefill at the crossing included)
     assert through_backend(tiny, short) == [short_alone]

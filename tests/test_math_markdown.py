@@ -243,7 +243,9 @@ def test_idempotent_on_any_text(text):
 
 
 def test_bracket_delimiters_for_gradio_leave_prices_as_text():
-    out = prepare_markdown("A pen costs $5 and a book $7. So \\(x = 2\\) and $$y^2$$", streaming=False, delimiters="brackets")
+    out = prepare_markdown(
+        "A pen costs $5 and a book $7. So \\(x = 2\\) and $$y^2$$", streaming=False, delimiters="brackets"
+    )
     assert out.startswith("A pen costs \\$5 and a book \\$7. So \\(x = 2\\)")
     assert "\\[\ny^2\n\\]" in out
     assert out.count("$") == 2  # only the two escaped prices

@@ -12,8 +12,8 @@ from tutor.backends import GenerationSettings
 from tutor.backends.factory import generation_settings
 from tutor.backends.transformers_backend import TransformersBackend, _EmitStreamer, attention_implementation
 from tutor.config import Settings
-from tutor.model_source import DEMO_MODEL, REASONING_MODEL, default_model, locate
 from tutor.generation.reply_parser import parse_reply
+from tutor.model_source import DEMO_MODEL, REASONING_MODEL, default_model, locate
 
 PHI4_TEMPLATE = (
     "{% for message in messages %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}{% endfor %}"
@@ -35,7 +35,11 @@ def phi4_shaped_config(vocab_size: int) -> Phi3Config:
         partial_rotary_factor=0.75,
         max_position_embeddings=1024,
         original_max_position_embeddings=64,
-        rope_scaling={"rope_type": "longrope", "short_factor": [1.0] * rotary_pairs, "long_factor": [1.0 + 0.5 * i for i in range(rotary_pairs)]},
+        rope_scaling={
+            "rope_type": "longrope",
+            "short_factor": [1.0] * rotary_pairs,
+            "long_factor": [1.0 + 0.5 * i for i in range(rotary_pairs)],
+        },
         tie_word_embeddings=True,
     )
 
@@ -44,7 +48,9 @@ def phi4_shaped_config(vocab_size: int) -> Phi3Config:
 def tiny_phi4(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("tiny-phi4")
     tokenizer = AutoTokenizer.from_pretrained(data_dir / "models" / DEMO_MODEL)
-    tokenizer.add_special_tokens({"additional_special_tokens": PHI4_SPECIAL, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"})
+    tokenizer.add_special_tokens(
+        {"additional_special_tokens": PHI4_SPECIAL, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}
+    )
     tokenizer.add_tokens(["<think>", "</think>"])
     tokenizer.chat_template = PHI4_TEMPLATE
     torch.manual_seed(0)

@@ -27,11 +27,16 @@ PASSWORD = "correct horse battery"
 def test_whole_app_on_postgresql(data_dir, postgres_url: str, tmp_path) -> None:  # noqa: F811
     port = free_port()
     env = {
-        **os.environ, "TUTOR_DATA_DIR": str(data_dir), "TUTOR_DATABASE_URL": postgres_url,
-        "TUTOR_TEACHER_USER": "ms_lee", "TUTOR_TEACHER_PASSWORD": PASSWORD,
+        **os.environ,
+        "TUTOR_DATA_DIR": str(data_dir),
+        "TUTOR_DATABASE_URL": postgres_url,
+        "TUTOR_TEACHER_USER": "ms_lee",
+        "TUTOR_TEACHER_PASSWORD": PASSWORD,
     }
     log = (tmp_path / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -48,7 +53,11 @@ def test_whole_app_on_postgresql(data_dir, postgres_url: str, tmp_path) -> None:
 
         created = subprocess.run(
             [sys.executable, "-m", "storage.admin", "create-class", "ms_lee", "Year 9 on Postgres"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert created.returncode == 0, created.stderr
         code = created.stdout.strip().splitlines()[-1]

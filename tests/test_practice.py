@@ -112,7 +112,10 @@ def test_topics_have_display_names():
     assert len(TOPICS) >= 8 and all(name and name[0].isupper() for _, name in TOPICS)
 
 
-@pytest.mark.parametrize("bad", ["", "fractions", "nope:1:1", "fractions:4:1", "fractions:1:-1", "fractions:1:x", None, "linear:1:" + "9" * 30])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "fractions", "nope:1:1", "fractions:4:1", "fractions:1:-1", "fractions:1:x", None, "linear:1:" + "9" * 30],
+)
 def test_malformed_ids_are_refused(bad):
     with pytest.raises(ValueError):
         from_id(bad)

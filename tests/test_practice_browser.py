@@ -6,10 +6,9 @@ builders, mounted on FastAPI), which also shows that the builders stand alone.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
-
-import html
 
 import gradio as gr
 from fastapi import FastAPI
@@ -20,9 +19,8 @@ from playwright.sync_api import expect
 
 from tests.conftest import LiveServer, new_store
 from tutor.teaching.mastery import update
-from tutor.teaching.practice_service import PracticeService
+from tutor.teaching.practice_service import PracticeService, WorkingChecker
 from ui.practice import build_practice_tab, plain_markdown
-from tutor.teaching.practice_service import WorkingChecker
 from ui.working import build_working_tab, literal_code
 
 P0 = 0.2
@@ -91,7 +89,9 @@ def test_practice_checks_answers_and_updates_mastery(tmp_path, browser):
         # an unreadable answer is quoted as typed (never as Markdown or HTML), marks nothing, moves no mastery
         page.get_by_label("Practice answer").fill("**x = 1**")
         page.get_by_role("button", name="Check practice answer").click()
-        expect(page.locator("#practice-verdict")).to_contain_text("could not read your answer near “**x = 1**”", timeout=15_000)
+        expect(page.locator("#practice-verdict")).to_contain_text(
+            "could not read your answer near “**x = 1**”", timeout=15_000
+        )
         assert page.locator("#practice-verdict strong").count() == 0
         page.get_by_label("Practice answer").fill('<img src=x onerror="window.pwned=1">')
         page.get_by_role("button", name="Check practice answer").click()
@@ -129,7 +129,9 @@ def test_working_tab_points_at_the_first_wrong_line(tmp_path, browser):
         assert report.locator(".katex").count() >= 3  # each line as the checker read it, and the message's maths
 
         # the student's own text is shown as typed, never as HTML or maths
-        page.get_by_label("Your working").fill('2x = 4\n<img src=x onerror="window.pwned=1"> \\(\\href{javascript:alert(1)}{x}\\)')
+        page.get_by_label("Your working").fill(
+            '2x = 4\n<img src=x onerror="window.pwned=1"> \\(\\href{javascript:alert(1)}{x}\\)'
+        )
         page.get_by_role("button", name="Check my working").click()
         expect(report).to_contain_text("could not read line 2", timeout=15_000)
         expect(report.locator("li").nth(1)).to_contain_text("<img src=x")

@@ -19,7 +19,14 @@ from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 -
 from tutor.checking import warm_up
 from tutor.teaching.mastery import BKTParams, update
 from tutor.teaching.practice import TOPICS, from_id
-from tutor.teaching.practice_service import MODEL_ID, NO_PROBLEM, PracticeService, TooFast, WorkingChecker, check_working
+from tutor.teaching.practice_service import (
+    MODEL_ID,
+    NO_PROBLEM,
+    PracticeService,
+    TooFast,
+    WorkingChecker,
+    check_working,
+)
 
 ME = "me-" + "a" * 20
 YOU = "you-" + "b" * 20
@@ -208,7 +215,13 @@ def test_upgrading_a_database_with_data_adds_mastery_and_keeps_everything(tmp_pa
     with engine.begin() as conn:
         tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "mastery" not in tables
-        conn.execute(text("INSERT INTO students (browser_token, created_at, last_active_at) VALUES (:t, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"), {"t": ME})
+        conn.execute(
+            text(
+                "INSERT INTO students (browser_token, created_at, last_active_at) VALUES (:t, '2026-01-01 "
+                "00:00:00.000000', '2026-01-01 00:00:00.000000')"
+            ),
+            {"t": ME},
+        )
     upgrade(engine)
     practice = PracticeService(Store(engine))
     p = practice.new_problem(ME, "linear")

@@ -1,3 +1,5 @@
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -83,7 +85,7 @@ def _chunked(draw) -> tuple[str, list[str]]:
     text = draw(_reference())
     cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=10)))
     bounds = [0, *cuts, len(text)]
-    return text, [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    return text, [text[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 @given(_chunked())

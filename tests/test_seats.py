@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import secrets
 
-from tutor.generation.admission import Admission
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
+from tutor.generation.admission import Admission
 from tutor.generation.rate_limit import PER_ADDRESS_ANONYMOUS_ASKS
 from tutor.service import TutorService
 
@@ -21,7 +21,9 @@ def _token() -> str:
 
 
 def _service(store, admission: Admission | None = None) -> TutorService:
-    return TutorService(ScriptedBackend(SLOW, delay=0.02), store, GenerationSettings(max_new_tokens=64), admission=admission)
+    return TutorService(
+        ScriptedBackend(SLOW, delay=0.02), store, GenerationSettings(max_new_tokens=64), admission=admission
+    )
 
 
 def _class_code(svc: TutorService) -> str:

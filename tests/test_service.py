@@ -12,7 +12,14 @@ from tutor.service import TutorService
 
 TOKEN = "student-token-aaaaaaaaaaaa"
 OTHER = "student-token-bbbbbbbbbbbb"
-REPLY = ["<think>", "Subtract 5, divide by 3.", "</think>", "\n1. Subtract 5: $3x = 6$.\n", "2. Divide by 3: ", "$\\boxed{x = 2}$"]
+REPLY = [
+    "<think>",
+    "Subtract 5, divide by 3.",
+    "</think>",
+    "\n1. Subtract 5: $3x = 6$.\n",
+    "2. Divide by 3: ",
+    "$\\boxed{x = 2}$",
+]
 
 
 def service(store, chunks=REPLY, **kw) -> tuple[TutorService, ScriptedBackend]:
@@ -76,7 +83,9 @@ def test_a_failing_model_gives_a_message_and_keeps_the_partial_reply(store):
     assert list(svc.ask(TOKEN, "Next question"))[-1].status == "failed"  # the service still answers
 
 
-@pytest.mark.parametrize("question, fragment", [("", "type a question"), ("   \n ", "type a question"), ("x" * 101, "too long")])
+@pytest.mark.parametrize(
+    "question, fragment", [("", "type a question"), ("   \n ", "type a question"), ("x" * 101, "too long")]
+)
 def test_empty_and_oversized_questions_make_no_model_call(store, question, fragment):
     svc, backend = service(store)
     views = list(svc.ask(TOKEN, question))
@@ -92,7 +101,7 @@ def test_check_answer_against_the_final_answer_and_store_the_attempt(store):
     assert wrong.message.startswith("Not quite") and not wrong.verdict.correct
     hostile = svc.check(TOKEN, message_id, "__import__('os').system('id')")
     assert hostile.verdict is not None and not hostile.verdict.correct
-    detail = svc.session(TOKEN, list(svc.history(TOKEN))[0].id)
+    detail = svc.session(TOKEN, next(iter(svc.history(TOKEN))).id)
     assert [a.correct for a in detail.messages[0][1]] == [True, False, False]
 
 

@@ -74,7 +74,14 @@ def test_undecidable_steps_are_not_called_wrong():
 
 def test_labels_are_removed():
     assert clean_lines("Step 1: 2x = 4\n\n=> x = 2\n⇒ x = 2\nso x = 2\n2) x = 2\n- x = 2\n-x = 2\n2.5x = 5") == [
-        "2x = 4", "x = 2", "x = 2", "x = 2", "x = 2", "x = 2", "-x = 2", "2.5x = 5",
+        "2x = 4",
+        "x = 2",
+        "x = 2",
+        "x = 2",
+        "x = 2",
+        "x = 2",
+        "-x = 2",
+        "2.5x = 5",
     ]
 
 
@@ -93,7 +100,9 @@ def test_line_limit_and_time_bound():
 
 def test_hostile_lines_return_in_time():
     t0 = time.monotonic()
-    report = first_wrong_step(["x = 9^9^9^9", "x^(10^10) = " + "(x+1)*" * 100 + "1", "x = 2"], timeout=1.0, total_timeout=4.0)
+    report = first_wrong_step(
+        ["x = 9^9^9^9", "x^(10^10) = " + "(x+1)*" * 100 + "1", "x = 2"], timeout=1.0, total_timeout=4.0
+    )
     assert time.monotonic() - t0 < 6.0
     assert report.message
 

@@ -1,4 +1,4 @@
-""""Check my working" on working as students write it (real sympy, real checker pool).
+""" "Check my working" on working as students write it (real sympy, real checker pool).
 
 Samples marked MathDial are copied from the public MathDial / verify-then-generate data
 (github:eth-lre/verify-then-generate dataset/dataset.json, item numbers given), as held in
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutor.teaching.practice_service import check_working as service_check_working
 from tutor.steps import MAX_LINES, check_working
 from tutor.steps_prose import computations, equations, rounds_to
+from tutor.teaching.practice_service import check_working as service_check_working
 
 
 def marks(text: str) -> list[str]:
@@ -41,7 +41,8 @@ def test_lines_match_the_input_lines_and_carry_their_index():
     "text",
     [
         # MathDial item 4 (reference): every line is prose
-        "April has 30 days, so if he didn't walk the dog on Sundays, he worked for a total of 30 days - 4 days = 26 days.\n"
+        "April has 30 days, so if he didn't walk the dog on Sundays, he worked for a total of 30 days - 4 days = "
+        "26 days.\n"
         "If each day he earned $10, he ends up with 26 days * $10/day = $260 .\n"
         "After buying books and giving his sister $50, he ends up with $260 - $50 - $50 = $160",
         "Let me think about it.\nI am not sure.",
@@ -94,7 +95,10 @@ def test_stated_computations_that_hold(line):
         # MathDial item 284: a slip inside a prose line
         ("Daily wage per worker = 9450 / (15 x 6) = $42", r"$9450 / ( 15 \times 6 )$ is $105$, not $42$"),
         # MathDial item 567
-        ("The total number of bones carried off by the first five dogs is 3 + (3-1) + 2(3-1) + 1 + 2 = 10.", "is $12$, not $10$"),
+        (
+            "The total number of bones carried off by the first five dogs is 3 + (3-1) + 2(3-1) + 1 + 2 = 10.",
+            "is $12$, not $10$",
+        ),
         ("20% of 80 = 15", r"$20\% \times 80$ is $16$, not $15$"),
         ("10/3 = 3.35", "not $3.35$"),
         ("20% + 30% = 60%", r"is $50\%$, not $60\%$"),
@@ -218,7 +222,10 @@ def test_equations_are_found_in_prose():
 
 def test_a_wrong_step_in_prose_algebra():
     # MathDial item 590 (student): 20 - 3x = 12 gives x = 8/3, not 2
-    text = "Let x be the number of apples.\nWe know that 20 - 3x = 12.\nSolving for x, we get x = 2.\nSo there were 2 apples."
+    text = (
+        "Let x be the number of apples.\nWe know that 20 - 3x = 12.\nSolving for x, we get x = 2.\nSo there were "
+        "2 apples."
+    )
     report = check_working(text, preview=False)
     assert [line.mark for line in report.lines] == ["", "", "wrong", ""]
     assert report.message.startswith("Line 3 does not follow from line 2")
@@ -240,7 +247,10 @@ def test_a_letter_named_afresh_is_not_compared():
 
 def test_gsm8k_calculator_notes_and_markdown():
     # GSM8K (openai/grade-school-math) writes each sum twice: '48/2 = <<48/2=24>>24'
-    text = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May."
+    text = (
+        "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in "
+        "April and May."
+    )
     assert marks(text) == ["ok", "ok"]
     assert marks("He sold 48/2 = <<48/2=25>>25 clips") == ["wrong"]
     assert marks("**Step 1:** so 3 x 4 = 13 tires") == ["wrong"]
@@ -278,18 +288,28 @@ def test_prose_algebra_that_follows():
     "steps",
     [
         # MathDial item 4 (reference)
-        ["April has 30 days, so if he didn't walk the dog on Sundays, he worked for a total of 30 days - 4 days = 26 days.",
-         "If each day he earned $10, he ends up with 26 days * $10/day = $260 .",
-         "After buying books and giving his sister $50, he ends up with $260 - $50 - $50 = $160"],
+        [
+            "April has 30 days, so if he didn't walk the dog on Sundays, he worked for a total of 30 days - 4 "
+            "days = 26 days.",
+            "If each day he earned $10, he ends up with 26 days * $10/day = $260 .",
+            "After buying books and giving his sister $50, he ends up with $260 - $50 - $50 = $160",
+        ],
         # MathDial item 5 (student; its first error is one of understanding, not arithmetic)
-        ["The hospital charges Dakota $900 x 3 = $2700 for her bed.",
-         "Each specialist charged her $250/hour x 2 = $500 for their 15 minutes each.",
-         "So, Dakota was charged $500 x 2 = $1000 for the two specialists.",
-         "Therefore, her medical bill is $2700 + $1000 + $1800 = $5500."],
+        [
+            "The hospital charges Dakota $900 x 3 = $2700 for her bed.",
+            "Each specialist charged her $250/hour x 2 = $500 for their 15 minutes each.",
+            "So, Dakota was charged $500 x 2 = $1000 for the two specialists.",
+            "Therefore, her medical bill is $2700 + $1000 + $1800 = $5500.",
+        ],
         # MathDial item 307 (reference)
-        ["If Each of the roads has 250 street lights on each opposite side, the total number of street lights on one road is 250*2 = 500",
-         "Since each neighborhood has four roads passing through it, the total number of street lights in one neighborhood is 500*4 = 2000 street lights.",
-         "The town has ten neighborhoods, and since each neighborhood has 2000 street lights on all its roads, there are 2000*10 = 20000 street lights in the town."],
+        [
+            "If Each of the roads has 250 street lights on each opposite side, the total number of street lights "
+            "on one road is 250*2 = 500",
+            "Since each neighborhood has four roads passing through it, the total number of street lights in one "
+            "neighborhood is 500*4 = 2000 street lights.",
+            "The town has ten neighborhoods, and since each neighborhood has 2000 street lights on all its roads, "
+            "there are 2000*10 = 20000 street lights in the town.",
+        ],
     ],
 )
 def test_public_correct_solutions(steps):
@@ -318,13 +338,46 @@ def test_never_raises_and_returns_in_time(text):
     t0 = time.monotonic()
     report = check_working(text, timeout=1.0, total_timeout=4.0)
     assert time.monotonic() - t0 < 9.0
-    assert isinstance(report.message, str) and all(line.mark in ("ok", "wrong", "unreadable", "") for line in report.lines)
+    assert isinstance(report.message, str) and all(
+        line.mark in ("ok", "wrong", "unreadable", "") for line in report.lines
+    )
     assert check_working(None).message  # type: ignore[arg-type]
 
 
 PIECES = st.sampled_from(
-    ["1", "2", "12", "0.5", "3,000", "10,\\!080", " + ", " - ", " x ", " * ", "/", "^", "(", ")", " = ", "%", "$", " of ",
-     " per ", " dozen", " hours", " minutes", "x", "2x", " so ", "\n", "\\frac{1}{2}", "1 1/2", ":", "≈", "We get "]
+    [
+        "1",
+        "2",
+        "12",
+        "0.5",
+        "3,000",
+        "10,\\!080",
+        " + ",
+        " - ",
+        " x ",
+        " * ",
+        "/",
+        "^",
+        "(",
+        ")",
+        " = ",
+        "%",
+        "$",
+        " of ",
+        " per ",
+        " dozen",
+        " hours",
+        " minutes",
+        "x",
+        "2x",
+        " so ",
+        "\n",
+        "\\frac{1}{2}",
+        "1 1/2",
+        ":",
+        "≈",
+        "We get ",
+    ]
 )
 
 

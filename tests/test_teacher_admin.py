@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def admin(url: str, *args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "storage.admin", *args],
-        cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "TUTOR_DATABASE_URL": url, **(env or {})},
     )
 
@@ -58,7 +62,11 @@ def test_admin_uses_the_apps_data_dir_by_default(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TUTOR_DATABASE_URL"}
     done = subprocess.run(
         [sys.executable, "-m", "storage.admin", "add-teacher", "ms_lee", "--password-stdin"],
-        cwd=ROOT, input="correct horse battery\n", capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        input="correct horse battery\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**env, "TUTOR_DATA_DIR": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
@@ -68,7 +76,10 @@ def test_admin_uses_the_apps_data_dir_by_default(tmp_path: Path) -> None:
 def test_removing_a_teacher_with_students_offers_to_reassign_or_delete(database_url: str) -> None:  # noqa: F811
     """Issue 11 row 17: a removal no longer strands students silently; the admin chooses."""
     for name in ("ms_lee", "mr_k", "ms_b"):
-        assert admin(database_url, "add-teacher", name, "--password-stdin", stdin="correct horse battery\n").returncode == 0
+        assert (
+            admin(database_url, "add-teacher", name, "--password-stdin", stdin="correct horse battery\n").returncode
+            == 0
+        )
     engine = make_engine(database_url)
     try:
         school = SchoolStore(Store(engine))

@@ -26,8 +26,12 @@ from ui.server import build_app
 
 PASSWORD = "correct horse battery"
 SCRIPT = [
-    "<think>", "Subtract 5, then divide by 3.", "</think>",
-    "\n1. Subtract 5: $3x = 6$.\n", "2. Divide by 3: $$x = \\frac{6}{3}$$\n", "\\boxed{2}",
+    "<think>",
+    "Subtract 5, then divide by 3.",
+    "</think>",
+    "\n1. Subtract 5: $3x = 6$.\n",
+    "2. Divide by 3: $$x = \\frac{6}{3}$$\n",
+    "\\boxed{2}",
 ]
 
 
@@ -74,12 +78,18 @@ def test_teacher_reviews_a_class_a_student_joined(tmp_path, browser) -> None:
         expect(student.get_by_text("You joined Year 9 maths as Ada Lovelace.")).to_be_visible(timeout=10_000)
         me = service.school.teacher("ms_lee").id
         [year9] = service.school.classes_for_teacher(me)
-        for n, (answer, verdict) in enumerate((("1", "Not quite"), ("4", "Not quite"), ("5", "Not quite"), ("x = 2", "Correct")), 1):
+        for n, (answer, verdict) in enumerate(
+            (("1", "Not quite"), ("4", "Not quite"), ("5", "Not quite"), ("x = 2", "Correct")), 1
+        ):
             student.get_by_label("Your answer").fill(answer)
             student.get_by_role("button", name="Check answer").click()
             expect(student.locator("#conversation .bot-row").last).to_contain_text(verdict, timeout=10_000)
-            wait_until(lambda: len(service.school.attempt_points(me, year9.id)) == n)  # same verdict text twice in a row
-            expect(student.locator("#conversation .user-row")).to_have_count(n + 1)  # every answer stays in the conversation
+            wait_until(
+                lambda n=n: len(service.school.attempt_points(me, year9.id)) == n
+            )  # same verdict text twice in a row
+            expect(student.locator("#conversation .user-row")).to_have_count(
+                n + 1
+            )  # every answer stays in the conversation
         student.screenshot(path="/tmp/teacher-e2e-student.png", full_page=True)
 
         teacher.get_by_role("button", name="Apply filters").click()
@@ -127,8 +137,10 @@ def test_teacher_reviews_a_class_a_student_joined(tmp_path, browser) -> None:
             link.click()
         rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
         assert [(r["student"], r["answer"], r["verdict"]) for r in rows] == [
-            ("Ada Lovelace", "1", "incorrect"), ("Ada Lovelace", "4", "incorrect"),
-            ("Ada Lovelace", "5", "incorrect"), ("Ada Lovelace", "x = 2", "correct"),
+            ("Ada Lovelace", "1", "incorrect"),
+            ("Ada Lovelace", "4", "incorrect"),
+            ("Ada Lovelace", "5", "incorrect"),
+            ("Ada Lovelace", "x = 2", "correct"),
         ]
         teacher.screenshot(path="/tmp/teacher-e2e-export.png", full_page=True)
         student_ctx.close()
@@ -162,7 +174,13 @@ def test_hostile_text_renders_inert_in_the_transcript(tmp_path, browser) -> None
     school.join_class(student.id, HOSTILE["name"], cls.join_code)
     session = store.start_session(student.id, HOSTILE["question"])
     message = store.add_question(session.id, HOSTILE["question"], "<b>model</b>", {})
-    store.finish_reply(message.id, reasoning=HOSTILE["solution"], solution=HOSTILE["solution"], final_answer=HOSTILE["final"], status="complete")
+    store.finish_reply(
+        message.id,
+        reasoning=HOSTILE["solution"],
+        solution=HOSTILE["solution"],
+        final_answer=HOSTILE["final"],
+        status="complete",
+    )
     store.add_attempt(message.id, HOSTILE["answer"], "incorrect", False, HOSTILE["answer"])
     flag = school.raise_flags(message.id, [("abuse", HOSTILE["note"])])[0]
     school.review_flag(teacher.id, flag.id, HOSTILE["note"])
@@ -186,10 +204,10 @@ def test_hostile_text_renders_inert_in_the_transcript(tmp_path, browser) -> None
         assert page.evaluate("window.__xss") is None
         assert dialogs == []
         dangerous = transcript.locator(
-            "script, iframe, img[onerror], svg, [onload], [onmouseover], [data-foo], a[href^='javascript'], img[src^='javascript']"
+            "script, iframe, img[onerror], svg, [onload], [onmouseover], [data-foo], a[href^='javascript'], "
+            "img[src^='javascript']"
         )
         assert dangerous.count() == 0
         assert "<script>" in transcript.inner_text()  # shown as text, not run
         page.screenshot(path="/tmp/teacher-xss-transcript.png", full_page=True)
         page.close()
-

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from storage import AttemptPoint
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
+from tutor.service import TutorService
 from tutor.teaching.flags import attempt_flags, reply_flags, screen_text
 from tutor.teaching.review import export_csv, export_json, make_filter, progress, topic_of
-from tutor.service import TutorService
 
 TOKEN = "t" * 32
 
@@ -112,8 +112,8 @@ def test_topics() -> None:
 
 def test_filters_from_the_page() -> None:
     f = make_filter(3, "2026-01-05", "2026-01-05", "any", "  circle ")
-    assert f.since == datetime(2026, 1, 5, tzinfo=timezone.utc)
-    assert f.until == datetime(2026, 1, 6, tzinfo=timezone.utc)  # "to" is inclusive
+    assert f.since == datetime(2026, 1, 5, tzinfo=UTC)
+    assert f.until == datetime(2026, 1, 6, tzinfo=UTC)  # "to" is inclusive
     assert (f.student_id, f.flag, f.search) == (3, "any", "circle")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         make_filter(since="5/1/2026")
@@ -122,7 +122,7 @@ def test_filters_from_the_page() -> None:
 
 
 def test_progress_rates_topics_and_most_missed() -> None:
-    day1, day2 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc), datetime(2026, 1, 6, 9, tzinfo=timezone.utc)
+    day1, day2 = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 1, 6, 9, tzinfo=UTC)
     points = [
         AttemptPoint(1, "Ada", 10, "Solve 3x = 6", False, day1),
         AttemptPoint(1, "Ada", 10, "Solve 3x = 6", True, day1),
@@ -140,23 +140,63 @@ def test_progress_rates_topics_and_most_missed() -> None:
 EXPORT = {
     "class": {"id": 1, "name": "Year 9", "join_code": "ABC234", "created_at": "2026-01-01T00:00:00+00:00"},
     "exported_at": "2026-01-02T00:00:00+00:00",
-    "students": [{
-        "id": 7, "name": "=HYPERLINK(\"http://evil\")", "created_at": "", "last_active_at": "",
-        "sessions": [{"id": 3, "title": "t", "mode": "solution", "created_at": "", "updated_at": "", "messages": [
-            {"id": 5, "question": "+1+1", "reasoning": "", "solution": "2", "final_answer": "2", "status": "complete",
-             "error": None, "model_id": "m", "created_at": "2026-01-01", "finished_at": None,
-             "attempts": [{"id": 1, "answer": "@SUM(A1)", "status": "correct", "correct": True, "feedback": "ok", "created_at": "x"},
-                          {"id": 2, "answer": "-2", "status": "incorrect", "correct": False, "feedback": "no", "created_at": "y"}],
-             "flags": [{"kind": "many_failed", "reviewed": True}]},
-        ]}],
-    }],
+    "students": [
+        {
+            "id": 7,
+            "name": '=HYPERLINK("http://evil")',
+            "created_at": "",
+            "last_active_at": "",
+            "sessions": [
+                {
+                    "id": 3,
+                    "title": "t",
+                    "mode": "solution",
+                    "created_at": "",
+                    "updated_at": "",
+                    "messages": [
+                        {
+                            "id": 5,
+                            "question": "+1+1",
+                            "reasoning": "",
+                            "solution": "2",
+                            "final_answer": "2",
+                            "status": "complete",
+                            "error": None,
+                            "model_id": "m",
+                            "created_at": "2026-01-01",
+                            "finished_at": None,
+                            "attempts": [
+                                {
+                                    "id": 1,
+                                    "answer": "@SUM(A1)",
+                                    "status": "correct",
+                                    "correct": True,
+                                    "feedback": "ok",
+                                    "created_at": "x",
+                                },
+                                {
+                                    "id": 2,
+                                    "answer": "-2",
+                                    "status": "incorrect",
+                                    "correct": False,
+                                    "feedback": "no",
+                                    "created_at": "y",
+                                },
+                            ],
+                            "flags": [{"kind": "many_failed", "reviewed": True}],
+                        },
+                    ],
+                }
+            ],
+        }
+    ],
 }
 
 
 def test_csv_export_has_a_row_per_attempt_and_defuses_formulas() -> None:
     rows = list(csv.DictReader(io.StringIO(export_csv(EXPORT))))
     assert len(rows) == 2
-    assert rows[0]["student"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["student"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["question"] == "'+1+1" and rows[0]["answer"] == "'@SUM(A1)" and rows[1]["answer"] == "'-2"
     assert rows[0]["verdict"] == "correct" and rows[1]["correct"] == "False"
     assert rows[0]["flags"] == "many_failed (reviewed)"
@@ -164,7 +204,7 @@ def test_csv_export_has_a_row_per_attempt_and_defuses_formulas() -> None:
 
 
 def test_progress_over_more_than_three_weeks_is_counted_per_week() -> None:
-    monday = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    monday = datetime(2026, 1, 5, 9, tzinfo=UTC)
     points = [AttemptPoint(1, "Ada", 1, "2+2", k % 2 == 0, monday + timedelta(days=k)) for k in range(0, 30, 2)]
     weeks = progress(points).class_daily
     assert all(p.day.weekday() == 0 for p in weeks)

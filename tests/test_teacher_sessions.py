@@ -14,8 +14,8 @@ from storage import LoginThrottle
 from tests.conftest import LiveServer, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.teaching.review import TeacherReview
 from tutor.service import TutorService
+from tutor.teaching.review import TeacherReview
 from ui import teacher
 
 PASSWORD, NEW_PASSWORD = "correct horse battery", "another long passphrase"
@@ -23,7 +23,9 @@ PASSWORD, NEW_PASSWORD = "correct horse battery", "another long passphrase"
 
 def _world(tmp_path, lifetime_s: float = 3600.0):
     store = new_store(tmp_path / "tutor.db")
-    review = TeacherReview(TutorService(ScriptedBackend(["x"]), store, GenerationSettings()).school, tmp_path / "exports")
+    review = TeacherReview(
+        TutorService(ScriptedBackend(["x"]), store, GenerationSettings()).school, tmp_path / "exports"
+    )
     review.school.add_teacher("ms_lee", PASSWORD)
     app = FastAPI()
     teacher.mount(app, review, LoginThrottle(), session_lifetime_s=lifetime_s)
@@ -46,7 +48,11 @@ def test_a_sign_in_expires(tmp_path) -> None:
 
 def test_a_password_reset_ends_every_sign_in(tmp_path) -> None:
     app, school = _world(tmp_path)
-    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as a, httpx.Client(base_url=server.url, timeout=10) as b:
+    with (
+        LiveServer(app) as server,
+        httpx.Client(base_url=server.url, timeout=10) as a,
+        httpx.Client(base_url=server.url, timeout=10) as b,
+    ):
         _sign_in(a)
         _sign_in(b)
         time.sleep(0.01)
@@ -60,7 +66,17 @@ def test_removing_a_teacher_with_the_admin_command_ends_their_sign_in(tmp_path) 
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
         _sign_in(client)
         subprocess.run(
-            [sys.executable, "-m", "storage.admin", "--database-url", f"sqlite:///{tmp_path / 'tutor.db'}", "remove-teacher", "ms_lee"],
-            check=True, capture_output=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "storage.admin",
+                "--database-url",
+                f"sqlite:///{tmp_path / 'tutor.db'}",
+                "remove-teacher",
+                "ms_lee",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
         assert client.get("/teacher/config").status_code == 401

@@ -67,5 +67,13 @@ def check_against(answer: str, reference: Reference, timeout: float = 2.0) -> Ve
     if same is True:
         return verdict if verdict.correct else Verdict("correct", "Correct.", verdict.answer_latex)
     if same is False:
-        return verdict if verdict.status == "incorrect" else Verdict("incorrect", "Not quite; check your working.", verdict.answer_latex)
-    return verdict if not verdict.correct else Verdict("unparseable", "This answer could not be compared with the computer-algebra answer.")
+        return (
+            verdict
+            if verdict.status == "incorrect"
+            else Verdict("incorrect", "Not quite; check your working.", verdict.answer_latex)
+        )
+    return (
+        verdict
+        if not verdict.correct
+        else Verdict("unparseable", "This answer could not be compared with the computer-algebra answer.")
+    )

@@ -18,8 +18,8 @@ function:", "Find the product:", "Solve the following systems of equation:" with
 ``$…$`` per equation) are rewritten to the reader's words by ``_instruction``. Rules
 taken where a book and the checker's answer grammar disagree (``_prepare`` and
 ``solve._parse``): degrees are exact radians and only a numeric value is settled;
-``4\frac{1}{2}`` is 9/2; ``\mathrm{x}`` and a letter after a number are variables,
-never units; a bare ``\log`` (base 10 in most such books) is declined; radicals of
+``4\frac{1}{2}`` is 9/2; ``\\mathrm{x}`` and a letter after a number are variables,
+never units; a bare ``\\log`` (base 10 in most such books) is declined; radicals of
 variables are simplified with the variables positive and odd roots real; "find x if
 <system>" answers x alone.
 ``cross_check`` makes two or three pool calls (compute, compare, and for
@@ -40,13 +40,62 @@ MAX_WORD = 3
 """A run of this many letters in the maths (other than a maths name) means prose."""
 
 _MATH_WORDS = {
-    "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "asin", "acos",
-    "atan", "sinh", "cosh", "tanh", "ln", "log", "exp", "sqrt", "cbrt", "abs", "pi", "oo",
-    "inf", "infty", "infinity", "or", "and", "e", "i", "sec", "csc", "cot",
+    "sin",
+    "cos",
+    "tan",
+    "sec",
+    "csc",
+    "cot",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "ln",
+    "log",
+    "exp",
+    "sqrt",
+    "cbrt",
+    "abs",
+    "pi",
+    "oo",
+    "inf",
+    "infty",
+    "infinity",
+    "or",
+    "and",
+    "e",
+    "i",
 }
 _STOPWORDS = {
-    "of", "is", "to", "at", "as", "if", "on", "by", "an", "be", "we", "it", "so", "do", "my",
-    "me", "he", "us", "up", "no", "go", "am", "hi", "ok",
+    "of",
+    "is",
+    "to",
+    "at",
+    "as",
+    "if",
+    "on",
+    "by",
+    "an",
+    "be",
+    "we",
+    "it",
+    "so",
+    "do",
+    "my",
+    "me",
+    "he",
+    "us",
+    "up",
+    "no",
+    "go",
+    "am",
+    "hi",
+    "ok",
 }
 """Two-letter English words (longer words are refused by length)."""
 
@@ -86,7 +135,8 @@ _TAIL = re.compile(
     r"(?:\s*(?:please|step by step|for me|algebraically|exactly|"
     r"by (?:factoring|factorising|factorizing|substitution|elimination|completing the square|hand)|"
     r"using (?:the )?(?:quadratic formula|substitution|elimination|l'h[oô]pital'?s? rule|the chain rule|"
-    r"the product rule|the quotient rule)|over the reals|in the reals|if (?:a|the) limit does not exist,? explain why)\s*[.,!?]*)+$",
+    r"the product rule|the quotient rule)|over the reals|in the reals|if (?:a|the) limit does not exist,? explain "
+    r"why)\s*[.,!?]*)+$",
     re.I,
 )
 _VAR = r"(?P<var>[a-zA-Z])"
@@ -95,72 +145,208 @@ _FUNC_LABEL = re.compile(r"^\s*(?:[fghy]\s*(?:\(\s*[a-z]\s*\))?|[fgh]\s*\(\s*[a-
 _ORDERS = {"first": 1, "second": 2, "third": 3, "2nd": 2, "3rd": 3, "1st": 1}
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("limit", re.compile(
-        r"(?:(?:find|evaluate|compute|calculate|determine|what is|what's)\s+)?(?:the\s+)?(?:limit|lim)\s+(?:of\s+)?"
-        r"(?P<math>.+?),?\s+as\s+" + _VAR + r"\s*" + _ARROW + r"\s*(?P<point>.+)", re.I)),
-    ("limit", re.compile(
-        r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?\\?lim(?:it)?\s*_\s*\{\s*" + _VAR + r"\s*" + _ARROW
-        + r"\s*(?P<point>[^{}]+?)\s*\}\s*(?P<math>.+)", re.I)),
-    ("limit", re.compile(
-        r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?\\?lim(?:it)?\s*_\s*" + _VAR + r"\s*" + _ARROW
-        + r"\s*(?P<point>[^{}\s]+)\s+(?P<math>.+)", re.I)),
-    ("limit", re.compile(
-        r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?(?:lim|limit)\s*_?\s*\(?\s*" + _VAR + r"\s*" + _ARROW
-        + r"\s*(?P<point>[-+]?\s*(?:\d+(?:\.\d+)?|oo|inf|infinity|∞|pi|π)(?:\s*\^?\s*[+-])?)\s*\)?\s+(?P<math>.+)", re.I)),
-    ("limit", re.compile(
-        r"(?:(?:find|evaluate|compute|calculate|determine|what is|what's)\s+)?(?:the\s+)?(?:limit|lim)\s*,?\s+as\s+" + _VAR + r"\s*"
-        + _ARROW + r"\s*(?P<point>[^\s,]+)\s*,?\s+of\s+(?P<math>.+)", re.I)),
-    ("integral", re.compile(
-        r"(?:(?:find|evaluate|compute|calculate|determine|what is|what's)\s+)?(?:the\s+)?(?:(?:definite|indefinite)\s+)?"
-        r"(?:integral|antiderivative|anti-derivative|primitive)\s+of\s+(?P<math>.+)", re.I)),
+    (
+        "limit",
+        re.compile(
+            r"(?:(?:find|evaluate|compute|calculate|determine|what is|what's)\s+)?(?:the\s+)?(?:limit|lim)\s+(?:of\s+)?"
+            r"(?P<math>.+?),?\s+as\s+" + _VAR + r"\s*" + _ARROW + r"\s*(?P<point>.+)",
+            re.I,
+        ),
+    ),
+    (
+        "limit",
+        re.compile(
+            r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?\\?lim(?:it)?\s*_\s*\{\s*"
+            + _VAR
+            + r"\s*"
+            + _ARROW
+            + r"\s*(?P<point>[^{}]+?)\s*\}\s*(?P<math>.+)",
+            re.I,
+        ),
+    ),
+    (
+        "limit",
+        re.compile(
+            r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?\\?lim(?:it)?\s*_\s*"
+            + _VAR
+            + r"\s*"
+            + _ARROW
+            + r"\s*(?P<point>[^{}\s]+)\s+(?P<math>.+)",
+            re.I,
+        ),
+    ),
+    (
+        "limit",
+        re.compile(
+            r"(?:(?:find|evaluate|compute|calculate|what is)\s+)?(?:lim|limit)\s*_?\s*\(?\s*"
+            + _VAR
+            + r"\s*"
+            + _ARROW
+            + r"\s*(?P<point>[-+]?\s*(?:\d+(?:\.\d+)?|oo|inf|infinity|∞|pi|π)(?:\s*\^?\s*[+-])?)\s*\)?\s+(?P<math>.+)",
+            re.I,
+        ),
+    ),
+    (
+        "limit",
+        re.compile(
+            r"(?:(?:find|evaluate|compute|calculate|determine|what is|what's)\s+)?(?:the\s+)?(?:limit|lim)\s*,?\s+as\s+"
+            + _VAR
+            + r"\s*"
+            + _ARROW
+            + r"\s*(?P<point>[^\s,]+)\s*,?\s+of\s+(?P<math>.+)",
+            re.I,
+        ),
+    ),
+    (
+        "integral",
+        re.compile(
+            r"(?:(?:find|evaluate|compute|calculate|determine|what "
+            r"is|what's)\s+)?(?:the\s+)?(?:(?:definite|indefinite)\s+)?"
+            r"(?:integral|antiderivative|anti-derivative|primitive)\s+of\s+(?P<math>.+)",
+            re.I,
+        ),
+    ),
     ("integral", re.compile(r"(?:integrate|evaluate|compute|find|calculate)?\s*:?\s*(?P<math>(?:∫|\\int).+)", re.I)),
     ("integral", re.compile(r"integrate\s*:?\s*(?P<math>.+)", re.I)),
-    ("derivative", re.compile(
-        r"(?:(?:find|compute|calculate|determine|what is|what's|evaluate)\s+)?(?:the\s+)?(?P<order>first|second|third|1st|2nd|3rd)?\s*"
-        r"derivative\s+of\s+(?P<math>.+?)(?:\s*,?\s+with respect to\s+" + _VAR + r")?", re.I)),
+    (
+        "derivative",
+        re.compile(
+            r"(?:(?:find|compute|calculate|determine|what "
+            r"is|what's|evaluate)\s+)?(?:the\s+)?(?P<order>first|second|third|1st|2nd|3rd)?\s*"
+            r"derivative\s+of\s+(?P<math>.+?)(?:\s*,?\s+with respect to\s+" + _VAR + r")?",
+            re.I,
+        ),
+    ),
     ("derivative", re.compile(r"differentiate\s*:?\s*(?P<math>.+?)(?:\s*,?\s+with respect to\s+" + _VAR + r")?", re.I)),
-    ("derivative", re.compile(
-        r"(?:find|what\s+is|compute|calculate)\s+(?:dy\s*/\s*d" + _VAR + r"|y'|f'\s*\(\s*x\s*\))\s+(?:if|when|for|given|where)\s+"
-        r"(?P<math>(?:y|f\s*\(\s*x\s*\))\s*=.+)", re.I)),
-    ("derivative", re.compile(r"(?:find\s+|what\s+is\s+|compute\s+|calculate\s+)?(?:d\s*/\s*d" + _VAR + r"|\\frac\s*\{\s*d\s*\}\s*\{\s*d" + _VAR.replace("var", "var2")
-                              + r"\s*\})\s*(?:of\s+)?(?P<math>.+)", re.I)),
-    ("substitute", re.compile(
-        r"(?:evaluate|simplify|find\s+the\s+value\s+of|compute|calculate)(?:\s+the\s+expression)?(?:\s+using\s+the\s+given\s+values)?"
-        r"\s*:?\s*(?P<math>[^;]+?)\s*(?:;|,?\s+(?:when|if|for|where|at))\s*(?P<values>[a-zA-Z]\s*=[-+\d\s.,/a-zA-Z=]+)", re.I)),
-    ("quadratic_from_roots", re.compile(
-        r"(?:find|write|give)\s+a\s+quadratic\s+equation\s+(?:with|whose|that\s+has)\s+(?:the\s+)?(?:solutions|roots|zeros)"
-        r"(?:\s+are)?\s*:?\s*(?P<math>.+)", re.I)),
+    (
+        "derivative",
+        re.compile(
+            r"(?:find|what\s+is|compute|calculate)\s+(?:dy\s*/\s*d"
+            + _VAR
+            + r"|y'|f'\s*\(\s*x\s*\))\s+(?:if|when|for|given|where)\s+"
+            r"(?P<math>(?:y|f\s*\(\s*x\s*\))\s*=.+)",
+            re.I,
+        ),
+    ),
+    (
+        "derivative",
+        re.compile(
+            r"(?:find\s+|what\s+is\s+|compute\s+|calculate\s+)?(?:d\s*/\s*d"
+            + _VAR
+            + r"|\\frac\s*\{\s*d\s*\}\s*\{\s*d"
+            + _VAR.replace("var", "var2")
+            + r"\s*\})\s*(?:of\s+)?(?P<math>.+)",
+            re.I,
+        ),
+    ),
+    (
+        "substitute",
+        re.compile(
+            r"(?:evaluate|simplify|find\s+the\s+value\s+of|compute|calculate)(?:\s+the\s+expression)?(?:\s+using\s+the\s+given\s+values)?"
+            r"\s*:?\s*(?P<math>[^;]+?)\s*(?:;|,?\s+(?:when|if|for|where|at))\s*(?P<values>[a-zA-Z]\s*=[-+\d\s.,/a-zA-Z=]+)",
+            re.I,
+        ),
+    ),
+    (
+        "quadratic_from_roots",
+        re.compile(
+            r"(?:find|write|give)\s+a\s+quadratic\s+equation\s+(?:with|whose|that\s+has)\s+(?:the\s+)?(?:solutions|roots|zeros)"
+            r"(?:\s+are)?\s*:?\s*(?P<math>.+)",
+            re.I,
+        ),
+    ),
     ("turn", re.compile(r"solve on one turn:\s*(?P<math>.+)", re.I)),
     ("product", re.compile(r"product:\s*(?P<math>.+)", re.I)),
     ("divide", re.compile(r"divide:\s*(?P<math>.+)", re.I)),
-    ("solve", re.compile(r"solve\s+(?:the\s+)?(?:equation|formula|literal\s+equation)\s+(?P<math>.+?)\s*,?\s+for\s+" + _VAR, re.I)),
-    ("system", re.compile(r"solve\s+(?:the\s+)?(?:following\s+)?(?:linear\s+)?system(?:\s+of\s+(?:linear\s+)?equations)?\s*:?\s*(?P<math>.+)", re.I)),
+    (
+        "solve",
+        re.compile(
+            r"solve\s+(?:the\s+)?(?:equation|formula|literal\s+equation)\s+(?P<math>.+?)\s*,?\s+for\s+" + _VAR, re.I
+        ),
+    ),
+    (
+        "system",
+        re.compile(
+            r"solve\s+(?:the\s+)?(?:following\s+)?(?:linear\s+)?system(?:\s+of\s+(?:linear\s+)?equations)?\s*:?\s*(?P<math>.+)",
+            re.I,
+        ),
+    ),
     ("system", re.compile(r"solve\s+simultaneously\s*:?\s*(?P<math>.+)", re.I)),
-    ("system", re.compile(
-        r"find\s+(?:the\s+)?(?:point\s+of\s+)?intersection(?:\s+point)?\s+of\s+(?:the\s+lines\s+)?(?P<math>.+\s+and\s+.+)", re.I)),
-    ("solve", re.compile(
-        r"(?:what\s+is|find|determine)\s+(?:the\s+value\s+of\s+)?" + _VAR + r"\s+(?:in|if|when|given|such\s+that)\s*:?\s*(?P<math>.+)", re.I)),
-    ("solve", re.compile(r"if\s+(?P<math>.+?)\s*,\s*(?:then\s+)?(?:what\s+is|find)\s+(?:the\s+value\s+of\s+)?" + _VAR, re.I)),
+    (
+        "system",
+        re.compile(
+            r"find\s+(?:the\s+)?(?:point\s+of\s+)?intersection(?:\s+point)?\s+of\s+(?:the\s+lines\s+)?(?P<math>.+\s+and\s+.+)",
+            re.I,
+        ),
+    ),
+    (
+        "solve",
+        re.compile(
+            r"(?:what\s+is|find|determine)\s+(?:the\s+value\s+of\s+)?"
+            + _VAR
+            + r"\s+(?:in|if|when|given|such\s+that)\s*:?\s*(?P<math>.+)",
+            re.I,
+        ),
+    ),
+    (
+        "solve",
+        re.compile(r"if\s+(?P<math>.+?)\s*,\s*(?:then\s+)?(?:what\s+is|find)\s+(?:the\s+value\s+of\s+)?" + _VAR, re.I),
+    ),
     ("solve", re.compile(r"(?P<math>.+?)\s*[,.;]?\s+(?:now\s+)?solve\s+(?:it\s+)?for\s+" + _VAR, re.I)),
     ("solve", re.compile(r"solve\s+for\s+" + _VAR + r"\s*(?::|,|in|\s)\s*(?P<math>.+)", re.I)),
-    ("solve", re.compile(
-        r"(?:solve|(?:find|determine|what\s+are)\s+(?:all\s+)?(?:the\s+)?(?:real\s+)?(?:solutions?|roots?|zeros?)\s+(?:of|to)"
-        r"|find\s+all\s+(?:real\s+)?(?:values\s+of\s+)?x\s+(?:such\s+that|for\s+which|where|satisfying|with)"
-        r"|for\s+what\s+values?\s+of\s+x\s+is)"
-        r"\s*(?:the\s+(?:equation|inequality)\s*)?:?\s*(?P<math>.+?)(?:\s*,?\s+for\s+" + _VAR + r")?", re.I)),
-    ("factor", re.compile(r"(?:fully\s+|completely\s+)?(?:factorise|factorize|factor)(?:\s+(?:fully|completely))?\s*:?\s*(?P<math>.+)", re.I)),
+    (
+        "solve",
+        re.compile(
+            r"(?:solve|(?:find|determine|what\s+are)\s+(?:all\s+)?(?:the\s+)?(?:real\s+)?(?:solutions?|roots?|zeros?)\s+(?:of|to)"
+            r"|find\s+all\s+(?:real\s+)?(?:values\s+of\s+)?x\s+(?:such\s+that|for\s+which|where|satisfying|with)"
+            r"|for\s+what\s+values?\s+of\s+x\s+is)"
+            r"\s*(?:the\s+(?:equation|inequality)\s*)?:?\s*(?P<math>.+?)(?:\s*,?\s+for\s+" + _VAR + r")?",
+            re.I,
+        ),
+    ),
+    (
+        "factor",
+        re.compile(
+            r"(?:fully\s+|completely\s+)?(?:factorise|factorize|factor)(?:\s+(?:fully|completely))?\s*:?\s*(?P<math>.+)",
+            re.I,
+        ),
+    ),
     ("expand", re.compile(r"(?:expand|multiply\s+out)(?:\s+and\s+simplify)?\s*:?\s*(?P<math>.+)", re.I)),
     ("simplify", re.compile(r"(?:simplify|reduce)\s*(?:fully|completely)?\s*:?\s*(?P<math>.+)", re.I)),
-    ("percent", re.compile(
-        r"(?:(?:what is|what's|find|calculate|compute|work out)\s+)?(?P<pct>\d+(?:\.\d+)?)\s*(?:%|\\%|percent|per\s+cent)\s+of\s+(?P<math>\d+(?:\.\d+)?)", re.I)),
-    ("fraction_of", re.compile(
-        r"(?:(?:what\s+is|what's|how\s+much\s+is|find|calculate|work\s+out)\s+)?(?P<frac>\d+\s*/\s*\d+)\s+of\s+(?P<math>\d+(?:\.\d+)?)", re.I)),
-    ("arithmetic", re.compile(r"convert\s+(?P<math>.+?)\s+(?:to|into)\s+(?:a\s+)?(?:decimal|fraction|percentage|percent)", re.I)),
-    ("arithmetic", re.compile(
-        r"(?:what\s+is|what's|write|express)\s+(?P<math>.+?)\s+(?:as|in)\s+(?:a\s+)?(?:decimal|fraction|percentage|percent)(?:\s+form)?", re.I)),
-    ("arithmetic", re.compile(
-        r"(?:what\s+is|what's|how\s+much\s+is|calculate|compute|evaluate|work\s+out|find\s+the\s+value\s+of|find)\s*:?\s*"
-        r"(?P<math>.+?)(?:\s*=\s*\??)?", re.I)),
+    (
+        "percent",
+        re.compile(
+            r"(?:(?:what is|what's|find|calculate|compute|work "
+            r"out)\s+)?(?P<pct>\d+(?:\.\d+)?)\s*(?:%|\\%|percent|per\s+cent)\s+of\s+(?P<math>\d+(?:\.\d+)?)",
+            re.I,
+        ),
+    ),
+    (
+        "fraction_of",
+        re.compile(
+            r"(?:(?:what\s+is|what's|how\s+much\s+is|find|calculate|work\s+out)\s+)?(?P<frac>\d+\s*/\s*\d+)\s+of\s+(?P<math>\d+(?:\.\d+)?)",
+            re.I,
+        ),
+    ),
+    (
+        "arithmetic",
+        re.compile(r"convert\s+(?P<math>.+?)\s+(?:to|into)\s+(?:a\s+)?(?:decimal|fraction|percentage|percent)", re.I),
+    ),
+    (
+        "arithmetic",
+        re.compile(
+            r"(?:what\s+is|what's|write|express)\s+(?P<math>.+?)\s+(?:as|in)\s+(?:a\s+)?(?:decimal|fraction|percentage|percent)(?:\s+form)?",
+            re.I,
+        ),
+    ),
+    (
+        "arithmetic",
+        re.compile(
+            r"(?:what\s+is|what's|how\s+much\s+is|calculate|compute|evaluate|work\s+out|find\s+the\s+value\s+of|find)\s*:?\s*"
+            r"(?P<math>.+?)(?:\s*=\s*\??)?",
+            re.I,
+        ),
+    ),
     ("bare", re.compile(r"(?P<math>.+?)(?:\s*=\s*\??)?")),
 ]
 _BOUNDS = re.compile(r"\s+(?:from|between)\s+(?P<lower>\S+?)\s+(?:to|and)\s+(?P<upper>\S+?)\s*$", re.I)
@@ -169,11 +355,21 @@ _INT_BOUNDS = re.compile(
     r"^(?:∫|\\int)(?:\\limits)?\s*(?:_\s*(?P<lower>\{[^{}]*\}|-?\w+)\s*\^\s*(?P<upper>\{[^{}]*\}|-?\w+))?\s*"
 )
 _WORDS = re.compile(r"\\[A-Za-z]+|[A-Za-z]+")
-_POWER_WORDS_MAP = {"squared": "^2", "cubed": "^3", "factorial": "!", "square root of": "sqrt ", "cube root of": "cbrt "}
-_POWER_WORDS = re.compile(r"(?:(?<=[\d)])\s*\b(squared|cubed|factorial)\b|(?:\bthe\s+)?\b(square root of|cube root of)\s*)", re.I)
+_POWER_WORDS_MAP = {
+    "squared": "^2",
+    "cubed": "^3",
+    "factorial": "!",
+    "square root of": "sqrt ",
+    "cube root of": "cbrt ",
+}
+_POWER_WORDS = re.compile(
+    r"(?:(?<=[\d)])\s*\b(squared|cubed|factorial)\b|(?:\bthe\s+)?\b(square root of|cube root of)\s*)", re.I
+)
 
 
-_REFUSE = re.compile(r"arcsec|arccsc|arccot|\\operatorname|\\mathbf|\\vec|\\overline|\\begin|\\binom|\\choose|\\sum|\\prod|\\pmod", re.I)
+_REFUSE = re.compile(
+    r"arcsec|arccsc|arccot|\\operatorname|\\mathbf|\\vec|\\overline|\\begin|\\binom|\\choose|\\sum|\\prod|\\pmod", re.I
+)
 """Notations the checker's parser misreads or that a single sympy call cannot settle."""
 _BARE_LOG = re.compile(r"\\log(?![A-Za-z]|\s*_)")
 """``\\log x`` with no base: natural to the checker (and to the practice generator's plain
@@ -186,7 +382,8 @@ _DEGREES = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|�
 
 
 _ALIGNED = re.compile(
-    r"(?:\\left\s*\\\{\s*)?\\begin\{(aligned|array|cases)\}(?:\{[lcr|]*\})?(?P<body>[^$]*?)\\end\{\1\}(?:\s*\\right\s*\.)?")
+    r"(?:\\left\s*\\\{\s*)?\\begin\{(aligned|array|cases)\}(?:\{[lcr|]*\})?(?P<body>[^$]*?)\\end\{\1\}(?:\s*\\right\s*\.)?"
+)
 """``\\left\\{\\begin{aligned} x+y &=3 \\\\ x-y &= 1\\end{aligned}\\right.``: a system, one row an equation."""
 
 
@@ -248,55 +445,97 @@ _SIMPLIFY_WORDS = (
     r"power|of|i|or|subtract|add|combine|reduce|if|possible|result|numbers?|simplest|form|scientific|notation)"
 )
 _VERB_SIMPLIFY = re.compile(
-    r"^(?:simplify|divide|find\s+(?:the\s+)?quotient|reduce|combine|add\s+or\s+subtract)(?:[\s.,]+" + _SIMPLIFY_WORDS
+    r"^(?:simplify|divide|find\s+(?:the\s+)?quotient|reduce|combine|add\s+or\s+subtract)(?:[\s.,]+"
+    + _SIMPLIFY_WORDS
     + r"\b)*\s*[:.]\s*",
     re.I,
 )
 _VERB_DIVIDE = re.compile(r"^(?:divide|find\s+(?:the\s+)?quotient)\s*:\s*", re.I)
 _REWRITES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"^convert\s+(?:the\s+)?(?:angle\s+)?(?:from\s+degrees?(?:\s+measure)?\s+)?(?:in)?to\s+radians?(?:\s+measure)?"
-                r"(?:\s*,?\s*giving\s+the\s+exact\s+value(?:\s+in\s+terms\s+of\s+(?:π|\\pi|pi))?)?\s*:\s*", re.I), "evaluate "),
-    (re.compile(r"^(?:find|compute|calculate|determine)\s+the\s+(?:first\s+)?derivative\s+of\s+the\s+(?:given\s+)?function\s*:?\s*", re.I),
-     "derivative of "),
-    (re.compile(r"^(?:find|compute|determine)\s+the\s+(?:general\s+)?(?:antiderivative|indefinite\s+integral)"
-                r"(?:\s+of\s+the\s+(?:given\s+)?function)?\s*:\s*", re.I), "antiderivative of "),
-    (re.compile(r"^(?:evaluate|compute|find|calculate)\s+the\s+(?:following\s+)?(?:definite\s+|indefinite\s+)?integrals?\s*:\s*", re.I),
-     "integrate "),
-    (re.compile(r"^(?:compute|evaluate|find|calculate)\s+the\s+(?:following\s+)?limit\s*(?::|of)\s*(?=\\?lim)", re.I), ""),
-    (re.compile(r"^(?:find|determine)\s+(?:all\s+)?(?:the\s+)?real\s+(?:solutions|roots|zeros)\s+(?:of|to)\s+(?:the\s+)?"
-                r"(?:polynomial\s+|given\s+)?(?:equation\s*)?:?\s*", re.I), "solve: "),
-    (re.compile(r"^(?:evaluate|compute|calculate|find\s+the\s+value\s+of)\s+(?:the\s+)?(?:following\s+)?(?:numerical\s+)?"
-                r"(?:expression)?\s*:\s*", re.I), "evaluate "),
+    (
+        re.compile(
+            r"^convert\s+(?:the\s+)?(?:angle\s+)?(?:from\s+degrees?(?:\s+measure)?\s+)?(?:in)?to\s+radians?(?:\s+measure)?"
+            r"(?:\s*,?\s*giving\s+the\s+exact\s+value(?:\s+in\s+terms\s+of\s+(?:π|\\pi|pi))?)?\s*:\s*",
+            re.I,
+        ),
+        "evaluate ",
+    ),
+    (
+        re.compile(
+            r"^(?:find|compute|calculate|determine)\s+the\s+(?:first\s+)?derivative\s+of\s+the\s+(?:given\s+)?function\s*:?\s*",
+            re.I,
+        ),
+        "derivative of ",
+    ),
+    (
+        re.compile(
+            r"^(?:find|compute|determine)\s+the\s+(?:general\s+)?(?:antiderivative|indefinite\s+integral)"
+            r"(?:\s+of\s+the\s+(?:given\s+)?function)?\s*:\s*",
+            re.I,
+        ),
+        "antiderivative of ",
+    ),
+    (
+        re.compile(
+            r"^(?:evaluate|compute|find|calculate)\s+the\s+(?:following\s+)?(?:definite\s+|indefinite\s+)?integrals?\s*:\s*",
+            re.I,
+        ),
+        "integrate ",
+    ),
+    (
+        re.compile(
+            r"^(?:compute|evaluate|find|calculate)\s+the\s+(?:following\s+)?limit\s*(?::|of)\s*(?=\\?lim)", re.I
+        ),
+        "",
+    ),
+    (
+        re.compile(
+            r"^(?:find|determine)\s+(?:all\s+)?(?:the\s+)?real\s+(?:solutions|roots|zeros)\s+(?:of|to)\s+(?:the\s+)?"
+            r"(?:polynomial\s+|given\s+)?(?:equation\s*)?:?\s*",
+            re.I,
+        ),
+        "solve: ",
+    ),
+    (
+        re.compile(
+            r"^(?:evaluate|compute|calculate|find\s+the\s+value\s+of)\s+(?:the\s+)?(?:following\s+)?(?:numerical\s+)?"
+            r"(?:expression)?\s*:\s*",
+            re.I,
+        ),
+        "evaluate ",
+    ),
     (re.compile(r"^(?:find\s+(?:the\s+)?product|multiply|find\s+the\s+square|square)\s*:\s*", re.I), "product: "),
 ]
 
 
 _VERB_TURN = re.compile(
     r"^solve\s+(?:the\s+)?equation\s*,?\s*giving\s+(?:the\s+)?exact\s+solutions\s+(?:which|that)\s+lie\s+in\s*"
-    r"\[\s*0\s*,\s*2\s*(?:\\pi|π|pi)\s*\)\s*:\s*", re.I)
+    r"\[\s*0\s*,\s*2\s*(?:\\pi|π|pi)\s*\)\s*:\s*",
+    re.I,
+)
 
 
 def _instruction(text: str) -> str:
     """The common textbook instructions ("Solve the equation analytically:") in the reader's words."""
     m = _VERB_TURN.match(text)
     if m:
-        return "solve on one turn: " + text[m.end():]
+        return "solve on one turn: " + text[m.end() :]
     m = _VERB_SYSTEM.match(text)
     if m:
-        return "solve the system: " + text[m.end():]
+        return "solve the system: " + text[m.end() :]
     m = _VERB_SOLVE.match(text)
     if m:
-        return (f"solve for {m.group('v')}: " if m.group("v") else "solve: ") + text[m.end():]
+        return (f"solve for {m.group('v')}: " if m.group("v") else "solve: ") + text[m.end() :]
     m = _VERB_DIVIDE.match(text)
     if m:
-        return "divide: " + text[m.end():]
+        return "divide: " + text[m.end() :]
     m = _VERB_SIMPLIFY.match(text)
     if m:
-        return "simplify: " + text[m.end():]
+        return "simplify: " + text[m.end() :]
     for pattern, replacement in _REWRITES:
         m = pattern.match(text)
         if m:
-            return replacement + text[m.end():]
+            return replacement + text[m.end() :]
     return text
 
 
@@ -344,7 +583,7 @@ def _integral_task(math: str) -> dict | None:
     m = _INT_BOUNDS.match(math)
     if m:
         lower, upper = _unbrace(m.group("lower")), _unbrace(m.group("upper"))
-        math = math[m.end():]
+        math = math[m.end() :]
     b = _BOUNDS.search(math)
     if b and lower is None:
         lower, upper = b.group("lower"), b.group("upper")
@@ -402,14 +641,17 @@ def _task(text: str) -> dict | None:
         if not m:
             continue
         groups = m.groupdict()
+        task: dict | None
         if kind == "limit":
             task = _limit_task(m)
         elif kind == "integral":
             task = _integral_task(groups["math"].strip())
         elif kind == "derivative":
             task = {
-                "kind": "derivative", "math": _FUNC_LABEL.sub("", _FUNC_LABEL.sub("", groups["math"], count=1), count=1),
-                "var": groups.get("var") or groups.get("var2"), "order": _ORDERS.get((groups.get("order") or "first").lower(), 1),
+                "kind": "derivative",
+                "math": _FUNC_LABEL.sub("", _FUNC_LABEL.sub("", groups["math"], count=1), count=1),
+                "var": groups.get("var") or groups.get("var2"),
+                "order": _ORDERS.get((groups.get("order") or "first").lower(), 1),
             }
         elif kind in ("solve", "system"):
             task = {"kind": "solve", "math": groups["math"], "var": groups.get("var")}
@@ -434,14 +676,18 @@ def _task(text: str) -> dict | None:
         else:
             task = {"kind": kind, "math": groups["math"]}
         if task is not None and task["kind"] == "arithmetic":
-            task["math"] = _POWER_WORDS.sub(lambda w: _POWER_WORDS_MAP[(w.group(1) or w.group(2)).lower()], task["math"])
+            task["math"] = _POWER_WORDS.sub(
+                lambda w: _POWER_WORDS_MAP[(w.group(1) or w.group(2)).lower()], task["math"]
+            )
         if task is not None and "÷" in task["math"]:  # "5/6 ÷ 2/3" means (5/6) ÷ (2/3)
             task["math"] = re.sub(r"(\d+)\s*/\s*(\d+)", r"(\1/\2)", task["math"])
         if task is None or not _mathy(task["math"]):
             return None
         if task["kind"] != "arithmetic" and "!" in task["math"]:
             return None  # "Solve 2x = 4!": a factorial or an exclamation?
-        if task["kind"] == "arithmetic" and any(w.lower() not in _MATH_WORDS for w in _WORDS.findall(task["math"]) if w[0] != "\\"):
+        if task["kind"] == "arithmetic" and any(
+            w.lower() not in _MATH_WORDS for w in _WORDS.findall(task["math"]) if w[0] != "\\"
+        ):
             return None  # "evaluate 2x + 1" has no single value
         return task
     return None
@@ -455,12 +701,18 @@ def cas_answer(question: str, timeout: float = 2.0) -> CasResult | None:
         return None
     try:
         out = tasks.cas(task, max(0.2, timeout * 0.4), timeout)
-    except Exception:  # timeout, a dead worker or a bug: no answer rather than a wrong one
+    except Exception:  # noqa: BLE001 - timeout, a dead worker or a bug: no answer rather than a wrong one
         return None
     if not out:
         return None
-    return CasResult(out["kind"], out["answer_latex"], out["answer_text"], tuple(out["alternatives"]), out["var"] or "x",
-                     bool(out.get("positive")))
+    return CasResult(
+        out["kind"],
+        out["answer_latex"],
+        out["answer_text"],
+        tuple(out["alternatives"]),
+        out["var"] or "x",
+        bool(out.get("positive")),
+    )
 
 
 def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:
@@ -468,13 +720,13 @@ def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:
     if result.kind == "integral_indefinite":
         try:
             same = tasks.antiderivative_equal(answer, result.answer_text, result.var, timeout)
-        except Exception:
+        except Exception:  # noqa: BLE001 - not compared rather than a wrong verdict
             return None
         return same
     if result.kind in ("expand", "factor"):
         try:
             form = tasks.in_form(answer, result.kind, timeout)
-        except Exception:
+        except Exception:  # noqa: BLE001 - not compared rather than a wrong verdict
             return None
         if form is not True:
             return form
@@ -487,7 +739,7 @@ def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:
     if result.positive and "incorrect" in statuses:
         try:
             return tasks.positive_equal(answer, result.answer_text, timeout)
-        except Exception:
+        except Exception:  # noqa: BLE001 - not compared rather than a wrong verdict
             return None
     return False if "incorrect" in statuses else None
 
@@ -499,13 +751,17 @@ def cross_check(question: str, model_final_answer: str | None, timeout: float = 
         return None
     shown = f"${result.answer_latex}$"
     if model_final_answer is None or not model_final_answer.strip():
-        return CrossCheck("cas_only", result.answer_latex, f"The tutor gave no final answer; computer algebra gets {shown}.")
+        return CrossCheck(
+            "cas_only", result.answer_latex, f"The tutor gave no final answer; computer algebra gets {shown}."
+        )
     same = agrees(model_final_answer, result, timeout)
     if same is True:
         return CrossCheck("verified", result.answer_latex, "Verified by computer algebra.")
     if same is False:
         return CrossCheck(
-            "differs", result.answer_latex, f"Warning: computer algebra gets {shown}, which differs from the tutor's answer."
+            "differs",
+            result.answer_latex,
+            f"Warning: computer algebra gets {shown}, which differs from the tutor's answer.",
         )
     return CrossCheck(
         "cas_only", result.answer_latex, f"The tutor's answer could not be compared; computer algebra gets {shown}."

@@ -1,4 +1,5 @@
-"""All configuration in one typed place: environment variables ``TUTOR_*`` (the README's "Configuration" table lists them)."""
+"""All configuration in one typed place: environment variables ``TUTOR_*`` (the README's "Configuration"
+table lists them)."""
 
 from __future__ import annotations
 

@@ -53,11 +53,12 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
-from tutor.generation.boxed import _braced  # the brace matcher \boxed{} reading uses
 from tutor.checking import tasks
+from tutor.generation.boxed import _braced  # the brace matcher \boxed{} reading uses
 
 MAX_HINT_CHARS = 6000
 MAX_CANDIDATES = 80
@@ -77,17 +78,58 @@ class Screened:
 
 # -- numbers written in words ------------------------------------------------
 _UNITS = {
-    w: i for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen".split()
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
     )
 }
-_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+}
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 _DENOMINATORS = {
-    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fourths": 4,
-    "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8,
-    "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fourth": 4,
+    "fourths": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "sixth": 6,
+    "sixths": 6,
+    "seventh": 7,
+    "sevenths": 7,
+    "eighth": 8,
+    "eighths": 8,
+    "ninth": 9,
+    "ninths": 9,
+    "tenth": 10,
+    "tenths": 10,
 }
 _NUM_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", *_SCALES], key=len, reverse=True))
 _NUMBER_PHRASE = re.compile(rf"\b(?:{_NUM_WORD})(?:(?:\s+and\s+|[\s-]+)(?:{_NUM_WORD}))*\b", re.I)
@@ -122,11 +164,15 @@ def _scaled(m: re.Match) -> str:
 
 
 def words_to_numbers(text: str) -> str:
-    """``x equals two`` → ``x equals 2``; ``one half`` → ``1/2``; ``negative three`` → ``-3``; ``2.5 million`` → ``2500000``."""
+    """``x equals two`` → ``x equals 2``; ``one half`` → ``1/2``; ``negative three`` → ``-3``;
+    ``2.5 million`` → ``2500000``."""
     text = _DIGITS_SCALE.sub(_scaled, text)
     text = _NUMBER_PHRASE.sub(lambda m: str(_phrase_value(m.group(0))), text)
     text = _FRACTION_PHRASE.sub(
-        lambda m: f"{1 if m.group('num').lower() in ('a', 'an') else m.group('num')}/{_DENOMINATORS[m.group('den').lower()]}", text
+        lambda m: (
+            f"{1 if m.group('num').lower() in ('a', 'an') else m.group('num')}/{_DENOMINATORS[m.group('den').lower()]}"
+        ),
+        text,
     )
     text = _POINT.sub(lambda m: m.group(1) + "." + re.sub(r"\s", "", m.group(2)), text)
     return _SIGN.sub("-", text)
@@ -150,7 +196,10 @@ _UNIT = re.compile(
 )
 """Unit words between a number and an operator: ``400 pounds x 3`` → ``400 x 3``."""
 _TIMES = re.compile(r"(?<=[\d)])(?:\s*[×·]\s*|\s+(?:[xX]|times)\s+)(?=[\d(])")
-_RATE = re.compile(r"(?<=\d)\s*/\s*(?:hours?|hr|minutes?|min|days?|weeks?|months?|years?|each|person|piece|item|unit|kg|lb|mile|km|cm|ml)\b", re.I)
+_RATE = re.compile(
+    r"(?<=\d)\s*/\s*(?:hours?|hr|minutes?|min|days?|weeks?|months?|years?|each|person|piece|item|unit|kg|lb|mile|km|cm|ml)\b",
+    re.I,
+)
 _OPWORDS = re.compile(r"(?<=\d)\s+(?:(plus)|(minus)|(divided\s+by|over))\s+(?=[-+]?\d)", re.I)
 
 
@@ -169,9 +218,7 @@ def plain(text: str) -> str:
 
 
 # -- candidates ----------------------------------------------------------------
-_SPAN = re.compile(
-    r"\$\$(.+?)\$\$|\$(?![\s$])((?:[^$\\]|\\.)+?)(?<![\s\\])\$(?!\d)|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S
-)
+_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(?![\s$])((?:[^$\\]|\\.)+?)(?<![\s\\])\$(?!\d)|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 _PROSE_IN_SPAN = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}\b")
 _BOX = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -224,9 +271,7 @@ _CLAUSE_CUT = re.compile(
 _PLACEHOLDER = re.compile(r"[\ue000-\uefff]")
 """Stands for a maths span or box inside the plain prose of a sentence."""
 _ATOM = r"(?:\d+(?:\.\d+)?[a-zA-Z]?|\b[a-zA-Z]\b)"
-_MATH_RUN = re.compile(
-    rf"[-+(]*\s*(?<![\w.]){_ATOM}\)*(?:\s*(?:[-+*/^=<>≤≥×÷·]|<=|>=)\s*[-+(]*\s*{_ATOM}\)*)+"
-)
+_MATH_RUN = re.compile(rf"[-+(]*\s*(?<![\w.]){_ATOM}\)*(?:\s*(?:[-+*/^=<>≤≥×÷·]|<=|>=)\s*[-+(]*\s*{_ATOM}\)*)+")
 
 
 @dataclass
@@ -276,7 +321,7 @@ def _sentences(text: str) -> list[_Sentence]:
     regions = _regions(spans)
     cuts = [0] + [m.end() for m in _BOUNDARY.finditer(text) if not _inside(regions, m.start())] + [len(text)]
     sentences, k = [], 0
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in itertools.pairwise(cuts):
         first = k
         while k < len(spans) and spans[k][0] < end:
             k += 1
@@ -287,10 +332,88 @@ def _sentences(text: str) -> list[_Sentence]:
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?")
 _WINDOW_STOP = frozenset(
-    "the and for that this with from you your are was were has have had his her its our their they she him them "
-    "not but then than what which when where how who why does did can could would should will just only also "
-    "still now really actually each per all any some more less much many one get got gets make made makes "
-    "let lets let's there here been being into onto about after before again over under".split()
+    [
+        "the",
+        "and",
+        "for",
+        "that",
+        "this",
+        "with",
+        "from",
+        "you",
+        "your",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "they",
+        "she",
+        "him",
+        "them",
+        "not",
+        "but",
+        "then",
+        "than",
+        "what",
+        "which",
+        "when",
+        "where",
+        "how",
+        "who",
+        "why",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "just",
+        "only",
+        "also",
+        "still",
+        "now",
+        "really",
+        "actually",
+        "each",
+        "per",
+        "all",
+        "any",
+        "some",
+        "more",
+        "less",
+        "much",
+        "many",
+        "one",
+        "get",
+        "got",
+        "gets",
+        "make",
+        "made",
+        "makes",
+        "let",
+        "lets",
+        "let's",
+        "there",
+        "here",
+        "been",
+        "being",
+        "into",
+        "onto",
+        "about",
+        "after",
+        "before",
+        "again",
+        "over",
+        "under",
+    ]
 )
 WINDOW = 3
 """Words either side of a number that say what it counts (``2,000 steps left``, ``each group 30%``);
@@ -300,8 +423,8 @@ excuse a hint's "its width doubled is 8 cm")."""
 
 def _window(text: str, start: int, end: int) -> list[str]:
     """Content words within WINDOW tokens before ``start`` (as ``<word``) and after ``end`` (``>word``)."""
-    before = _WORD.findall(text[max(0, start - 80):start])[-WINDOW:]
-    after = _WORD.findall(text[end:end + 80])[:WINDOW]
+    before = _WORD.findall(text[max(0, start - 80) : start])[-WINDOW:]
+    after = _WORD.findall(text[end : end + 80])[:WINDOW]
 
     def keep(w: str) -> bool:
         return len(w) >= 3 and w[0].isalpha() and w.lower() not in _WINDOW_STOP
@@ -333,7 +456,9 @@ def _candidates(text: str, start: int, end: int, spans: list) -> list[tuple[str,
 
     ``window``: the content words around a weak statement, which the dialogue must
     share with the same number for the statement to count as a restatement."""
-    pieces, pos, kept = [], start, []
+    pieces: list[str] = []
+    pos = start
+    kept: list[tuple[str, str]] = []
     for s, e, kind, content in spans:
         if s > pos:
             pieces.append(plain(text[pos:s]))
@@ -358,7 +483,9 @@ def _candidates(text: str, start: int, end: int, spans: list) -> list[tuple[str,
                 found.append(("value", content, not stating.group("strong"), window))
         prose = _PLACEHOLDER.sub(" ; ", clause)
         for m in _STATED_VALUE.finditer(prose):
-            found.append(("value", m.group("value"), not m.group("strong"), _window(prose, m.start("value"), m.end("value"))))
+            found.append(
+                ("value", m.group("value"), not m.group("strong"), _window(prose, m.start("value"), m.end("value")))
+            )
         found += [("value", m.group("value"), False, []) for m in _CONCLUDED.finditer(prose)]
         found += [("value", m.group("value"), False, []) for m in _CORRECTED.finditer(prose)]
         found += [("value", m.group("value"), False, []) for m in _NAMED.finditer(prose)]
@@ -404,7 +531,9 @@ def _normal(text: str) -> str:
     return re.sub(r"\s|\$|\\boxed|[{}]|\\left|\\right|\\,", "", text).lower()
 
 
-def _first_leak(candidates: list[tuple[str, str, bool, list[str]]], final_answer: str, known: list[list], timeout: float) -> int | None:
+def _first_leak(
+    candidates: list[tuple[str, str, bool, list[str]]], final_answer: str, known: list[list], timeout: float
+) -> int | None:
     """Index of the first candidate stating the answer; raises on pool failure."""
     out = tasks.leaks([list(c) for c in candidates], final_answer, known, timeout)
     if out["readable"]:
@@ -444,7 +573,7 @@ def screen_hint(text: str, final_answer: str, context: str = "", timeout: float 
     if candidates:
         try:
             index = _first_leak(candidates, final_answer, known, timeout)
-        except Exception:  # no verdict in time: fail closed, before the first sentence with any statement
+        except Exception:  # noqa: BLE001 - no verdict in time: fail closed, before the first sentence with any statement
             index = 0
         if index is not None:
             return Screened(clipped[: sentences[owner[index]].start].rstrip(), True)

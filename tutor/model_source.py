@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def gguf_to_folder(gguf: Path, dest: Path) -> None:
     ``LlamaForCausalLM`` built from that config (all 272 keys match for SmolLM2).
     """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
@@ -131,7 +132,7 @@ def gguf_to_folder(gguf: Path, dest: Path) -> None:
     # treat the folder as packed GGUF on every later load.
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    model = LlamaForCausalLM(config)
+    model = LlamaForCausalLM(cast(LlamaConfig, config))  # a llama-architecture GGUF gives a LlamaConfig
     model.load_state_dict(loaded.state_dict(), strict=True)
     model.generation_config = loaded.generation_config
     model.save_pretrained(dest)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from storage import LoginThrottle, SchoolStore, Store
 from tutor.backends import Backend, GenerationSettings
+from tutor.service import TutorService
 from tutor.teaching.practice_service import PracticeService, WorkingChecker
 from tutor.teaching.review import TeacherReview
-from tutor.service import TutorService
 
 
 @dataclass(frozen=True)
@@ -29,20 +29,28 @@ class Parts:
 
     @classmethod
     def assemble(
-        cls, backend: Backend, store: Store, generation: GenerationSettings, data_dir: Path,
-        *, max_question_chars: int = 4000, worked_example: bool = True,
-    ) -> "Parts":
+        cls,
+        backend: Backend,
+        store: Store,
+        generation: GenerationSettings,
+        data_dir: Path,
+        *,
+        max_question_chars: int = 4000,
+        worked_example: bool = True,
+    ) -> Parts:
         school = SchoolStore(store)
-        tutor = TutorService(backend, store, generation, max_question_chars, worked_example=worked_example, school=school)
+        tutor = TutorService(
+            backend, store, generation, max_question_chars, worked_example=worked_example, school=school
+        )
         return cls._rest(tutor, school, data_dir)
 
     @classmethod
-    def around(cls, tutor: TutorService, data_dir: Path) -> "Parts":
+    def around(cls, tutor: TutorService, data_dir: Path) -> Parts:
         """The other parts for an existing ``TutorService``, sharing its store and school."""
         return cls._rest(tutor, tutor.school, data_dir)
 
     @classmethod
-    def _rest(cls, tutor: TutorService, school: SchoolStore, data_dir: Path) -> "Parts":
+    def _rest(cls, tutor: TutorService, school: SchoolStore, data_dir: Path) -> Parts:
         return cls(
             tutor=tutor,
             practice=PracticeService(tutor.store, school=school),

@@ -1,4 +1,4 @@
-""""Check my working": the first line of a student's working that is not right.
+""" "Check my working": the first line of a student's working that is not right.
 
 Working is read as students write it, one step per line, in maths or in prose:
 
@@ -133,7 +133,11 @@ def _is_maths(line: str) -> bool:
     if not line or re.fullmatch(r"[A-Za-z]{3,}[.!?:]?", line):
         return False
     outside = _INLINE_MATHS.sub(" ", line)
-    if outside != line and re.search(r"[A-Za-z]{2,}", _MATHS_WORDS.sub(" ", outside)) and not _NOT_PROSE.search(outside):
+    if (
+        outside != line
+        and re.search(r"[A-Za-z]{2,}", _MATHS_WORDS.sub(" ", outside))
+        and not _NOT_PROSE.search(outside)
+    ):
         return False
     return bool(_NOT_PROSE.search(line)) or not _PROSE.search(_MATHS_WORDS.sub(" ", line))
 
@@ -168,12 +172,14 @@ def _pool_step(prev: str, cur: str, timeout: float, lenient: bool = False) -> di
         out = tasks.step(prev, cur, lenient, timeout)
         if isinstance(out, dict) and isinstance(out.get("verdict"), str):
             return {"verdict": out["verdict"], "detail": str(out.get("detail", ""))}
-    except Exception:  # a time-out or a dead worker: this line is not judged
+    except Exception:  # noqa: BLE001 - a time-out or a dead worker: this line is not judged
         pass
     return {"verdict": "unchecked", "detail": "checking it took too long"}
 
 
-def check_working(text: str, timeout: float = 2.0, total_timeout: float = 15.0, preview: bool = True) -> WorkingReport:
+def check_working(
+    text: str | list[str], timeout: float = 2.0, total_timeout: float = 15.0, preview: bool = True
+) -> WorkingReport:
     """Check a student's working, one step per line; never raises (see the module docstring).
 
     ``preview``: also show each maths line as the checker read it (up to PREVIEW_BUDGET_S more).
@@ -185,7 +191,9 @@ def check_working(text: str, timeout: float = 2.0, total_timeout: float = 15.0, 
 
 
 def _check_working(text: object, timeout: float, total_timeout: float, preview: bool) -> WorkingReport:
-    if not isinstance(text, (str, list)) or not (text.strip() if isinstance(text, str) else any(isinstance(t, str) and t.strip() for t in text)):
+    if not isinstance(text, (str, list)) or not (
+        text.strip() if isinstance(text, str) else any(isinstance(t, str) and t.strip() for t in text)
+    ):
         return WorkingReport(False, "There is no working to check. Write one step per line.", [])
     if isinstance(text, str) and len(text) > MAX_WORKING_CHARS:
         return WorkingReport(False, f"That is too long to check; the limit is {MAX_WORKING_CHARS:,} characters.", [])
@@ -272,7 +280,10 @@ def _check_working(text: object, timeout: float, total_timeout: float, preview: 
     if timed_out_at is not None:
         parts.append(f"There was no time to check line {timed_out_at + 1} onwards.")
     if unreadable:
-        parts.append(f"I could not read line{'s' if len(unreadable) > 1 else ''} {_numbers(unreadable)}: write maths as, for example, 2x + 3 = 7.")
+        parts.append(
+            f"I could not read line{'s' if len(unreadable) > 1 else ''} {_numbers(unreadable)}: write maths as, "
+            f"for example, 2x + 3 = 7."
+        )
     if unchecked:
         parts.append(f"I could not check {'; '.join(unchecked)}.")
     if notes:
@@ -320,4 +331,6 @@ def first_wrong_step(lines: list[str] | str, timeout: float = 2.0, total_timeout
         lines = lines[: MAX_LINES + 1]
     rep = check_working(lines, timeout, total_timeout, preview=False)
     unread = next((i for i, line in enumerate(rep.lines) if line.mark == "unreadable"), None)
-    return StepReport(rep.ok and rep.wrong_index is None, rep.wrong_index, rep.message, unread if rep.wrong_index is None else None)
+    return StepReport(
+        rep.ok and rep.wrong_index is None, rep.wrong_index, rep.message, unread if rep.wrong_index is None else None
+    )

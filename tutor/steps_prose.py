@@ -40,6 +40,7 @@ than MAX_TOKENS tokens make a side unreadable.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -61,34 +62,240 @@ _TOKEN = re.compile(
 )
 _OP_WORDS = {"times": "*", "plus": "+", "minus": "-", "x": "*", "X": "*"}
 _SCALING = {
-    "dozen", "dozens", "hundred", "hundreds", "thousand", "thousands", "million", "millions",
-    "billion", "billions", "half", "halves", "quarter", "quarters", "third", "thirds", "fourth", "fourths",
-    "fifth", "fifths", "tenth", "tenths", "twice", "double", "doubled", "triple", "tripled", "thrice",
-    "squared", "cubed", "percent", "k", "m", "bn", "pair", "pairs", "times", "of", "per", "each",
-    "quadruple", "halved", "sqrt", "e", "pi", "i",
+    "dozen",
+    "dozens",
+    "hundred",
+    "hundreds",
+    "thousand",
+    "thousands",
+    "million",
+    "millions",
+    "billion",
+    "billions",
+    "half",
+    "halves",
+    "quarter",
+    "quarters",
+    "third",
+    "thirds",
+    "fourth",
+    "fourths",
+    "fifth",
+    "fifths",
+    "tenth",
+    "tenths",
+    "twice",
+    "double",
+    "doubled",
+    "triple",
+    "tripled",
+    "thrice",
+    "squared",
+    "cubed",
+    "percent",
+    "k",
+    "m",
+    "bn",
+    "pair",
+    "pairs",
+    "times",
+    "of",
+    "per",
+    "each",
+    "quadruple",
+    "halved",
+    "sqrt",
+    "e",
+    "pi",
+    "i",
 }
 """Words that, next to a number, change its value (a side holding one is not judged)."""
 _BEFORE_SCALING = (_SCALING - {"of"}) | {"than", "over", "from", "between", "minus", "plus", "root", "square", "cube"}
-_FUNCTIONS = {"sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "log", "ln",
-              "lg", "exp", "sqrt", "binom", "choose", "mod", "gcd", "lcm", "max", "min", "floor", "ceil", "abs", "det"}
+_FUNCTIONS = {
+    "sin",
+    "cos",
+    "tan",
+    "sec",
+    "csc",
+    "cot",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "log",
+    "ln",
+    "lg",
+    "exp",
+    "sqrt",
+    "binom",
+    "choose",
+    "mod",
+    "gcd",
+    "lcm",
+    "max",
+    "min",
+    "floor",
+    "ceil",
+    "abs",
+    "det",
+}
 """Words that apply to the number after them."""
-_UNIT_STOP = {"and", "or", "more", "less", "fewer", "than", "by", "times", "plus", "minus", "is", "are", "was", "were",
-              "so", "then", "to", "from", "equals", "gives", "makes", "for", "if", "but", "which", "that"}
+_UNIT_STOP = {
+    "and",
+    "or",
+    "more",
+    "less",
+    "fewer",
+    "than",
+    "by",
+    "times",
+    "plus",
+    "minus",
+    "is",
+    "are",
+    "was",
+    "were",
+    "so",
+    "then",
+    "to",
+    "from",
+    "equals",
+    "gives",
+    "makes",
+    "for",
+    "if",
+    "but",
+    "which",
+    "that",
+}
 """Words that end a run of unit words."""
 MAX_UNIT_WORDS = 3
 """A word just before a computation that may make it part of a longer one (``twice 3 + 4``)."""
 _UNITS = {
-    "time": {"second", "seconds", "sec", "secs", "s", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "h",
-             "day", "days", "week", "weeks", "month", "months", "year", "years", "yr", "yrs", "decade", "decades"},
-    "length": {"mm", "cm", "m", "km", "inch", "inches", "in", "foot", "feet", "ft", "yard", "yards", "yd", "mile", "miles",
-               "meter", "meters", "metre", "metres", "centimeter", "centimeters", "kilometer", "kilometers"},
-    "mass": {"g", "gram", "grams", "kg", "kilogram", "kilograms", "pound", "pounds", "lb", "lbs", "ounce", "ounces", "oz", "ton", "tons"},
-    "volume": {"ml", "l", "liter", "liters", "litre", "litres", "gallon", "gallons", "quart", "quarts", "pint", "pints", "cup", "cups"},
-    "money": {"dollar", "dollars", "cent", "cents", "$", "¢", "penny", "pennies", "nickel", "nickels", "dime", "dimes", "quarter"},
+    "time": {
+        "second",
+        "seconds",
+        "sec",
+        "secs",
+        "s",
+        "minute",
+        "minutes",
+        "min",
+        "mins",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "h",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "decade",
+        "decades",
+    },
+    "length": {
+        "mm",
+        "cm",
+        "m",
+        "km",
+        "inch",
+        "inches",
+        "in",
+        "foot",
+        "feet",
+        "ft",
+        "yard",
+        "yards",
+        "yd",
+        "mile",
+        "miles",
+        "meter",
+        "meters",
+        "metre",
+        "metres",
+        "centimeter",
+        "centimeters",
+        "kilometer",
+        "kilometers",
+    },
+    "mass": {
+        "g",
+        "gram",
+        "grams",
+        "kg",
+        "kilogram",
+        "kilograms",
+        "pound",
+        "pounds",
+        "lb",
+        "lbs",
+        "ounce",
+        "ounces",
+        "oz",
+        "ton",
+        "tons",
+    },
+    "volume": {
+        "ml",
+        "l",
+        "liter",
+        "liters",
+        "litre",
+        "litres",
+        "gallon",
+        "gallons",
+        "quart",
+        "quarts",
+        "pint",
+        "pints",
+        "cup",
+        "cups",
+    },
+    "money": {
+        "dollar",
+        "dollars",
+        "cent",
+        "cents",
+        "$",
+        "¢",
+        "penny",
+        "pennies",
+        "nickel",
+        "nickels",
+        "dime",
+        "dimes",
+        "quarter",
+    },
 }
-_SINGULAR = {"inches": "inch", "feet": "foot", "pennies": "penny", "ft": "foot", "in": "inch", "hrs": "hour", "hr": "hour",
-             "h": "hour", "mins": "minute", "min": "minute", "secs": "second", "sec": "second", "s": "second",
-             "lbs": "pound", "lb": "pound", "yrs": "year", "yr": "year", "$": "dollar"}
+_SINGULAR = {
+    "inches": "inch",
+    "feet": "foot",
+    "pennies": "penny",
+    "ft": "foot",
+    "in": "inch",
+    "hrs": "hour",
+    "hr": "hour",
+    "h": "hour",
+    "mins": "minute",
+    "min": "minute",
+    "secs": "second",
+    "sec": "second",
+    "s": "second",
+    "lbs": "pound",
+    "lb": "pound",
+    "yrs": "year",
+    "yr": "year",
+    "$": "dollar",
+}
 
 
 def _unit_kind(word: str) -> tuple[str, str] | None:
@@ -117,8 +324,23 @@ def _normalise(text: str) -> str:
     text = re.sub(r"\\(?:times|cdot)", " * ", text)
     text = re.sub(r"\\div", " / ", text)
     text = re.sub(r"\\left|\\right|\\text\s*\{([^{}]*)\}", lambda m: f" {m.group(1) or ''} ", text)
-    for a, b in (("×", " * "), ("·", " * "), ("⋅", " * "), ("∗", " * "), ("÷", " / "), ("−", "-"), ("–", "-"),
-                 ("—", " - "), ("°", ""), ("\\%", "%"), ("≈", " ≈ "), ("{", "("), ("}", ")"), ("[", "("), ("]", ")")):
+    for a, b in (
+        ("×", " * "),
+        ("·", " * "),
+        ("⋅", " * "),
+        ("∗", " * "),
+        ("÷", " / "),
+        ("−", "-"),
+        ("–", "-"),
+        ("—", " - "),
+        ("°", ""),
+        ("\\%", "%"),
+        ("≈", " ≈ "),
+        ("{", "("),
+        ("}", ")"),
+        ("[", "("),
+        ("]", ")"),
+    ):
         text = text.replace(a, b)
     return text
 
@@ -132,12 +354,19 @@ class _Tok:
     glued: bool = False
     """No space before this token."""
 
+    @property
+    def number(self) -> Fraction:
+        """The value of a ``num`` token (which always has one)."""
+        assert self.value is not None, self.text
+        return self.value
+
 
 def _tokens(text: str) -> list[_Tok]:
     out: list[_Tok] = []
     glued = True
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
+        assert kind is not None  # every alternative of the pattern is a named group
         if kind == "space":
             glued = False
             continue
@@ -151,12 +380,12 @@ def _tokens(text: str) -> list[_Tok]:
                 out.append(_Tok("num", s, int(whole) + Fraction(int(a), int(b)), False, glued))
             else:
                 out.append(_Tok("other", s, glued=glued))
-        elif m.group("num") is not None:
-            digits = m.group("num").replace(",", "")
+        elif (number := m.group("num")) is not None:
+            digits = number.replace(",", "")
             if len(digits) > MAX_DIGITS:
                 out.append(_Tok("other", s, glued=glued))
             else:
-                out.append(_Tok("num", m.group("num"), Fraction(digits), m.group("pct") is not None, glued))
+                out.append(_Tok("num", number, Fraction(digits), m.group("pct") is not None, glued))
         else:
             out.append(_Tok(kind, s, glued=glued))
         glued = True
@@ -173,20 +402,24 @@ def _before(toks: list[_Tok], i: int) -> str:
     if i == 0:
         return ""
     prev = toks[i - 1]
-    if prev.kind == "num" or prev.text == ")" or prev.kind == "op" and prev.text in "+-*/^":
+    if prev.kind == "num" or prev.text == ")" or (prev.kind == "op" and prev.text in "+-*/^"):
         return "#"
     if prev.kind == "word":
         if toks[i].text == "-":
             return "#"  # 'x - 5 + 2': a binary minus
-        if toks[i].glued and toks[i].text == "(" or prev.text.lower() in _FUNCTIONS or i >= 2 and toks[i - 2].text == "\\":
+        if (
+            (toks[i].glued and toks[i].text == "(")
+            or prev.text.lower() in _FUNCTIONS
+            or (i >= 2 and toks[i - 2].text == "\\")
+        ):
             return "#"  # 'f(2) + 1', 'sin 30 + 1', '\binom{6}{2}': a function of what follows
         if prev.text.lower() == "of" and i >= 2:
             two = toks[i - 2]
-            if two.kind == "num" or two.kind == "word" and two.text.lower() in _SCALING or two.text == "%":
+            if two.kind == "num" or (two.kind == "word" and two.text.lower() in _SCALING) or two.text == "%":
                 return "#"  # 'half of 10 + 2', '20% of 10 + 2'
             return ""  # 'a total of 4 + 5'
         if prev.text.lower() == "by":
-            near = toks[max(0, i - 3): i - 1]
+            near = toks[max(0, i - 3) : i - 1]
             return "#" if any(t.kind == "num" or t.text == ")" for t in near) else ""  # 'multiply 5 by 3 + 2'
         return prev.text.lower()
     if prev.text in ",." and i >= 2 and toks[i - 2].kind == "num":
@@ -203,7 +436,7 @@ def _segments(toks: list[_Tok]) -> list[tuple[list[list[_Tok]], str, list[set[tu
     runs = []
     i, n = 0, len(toks)
     while i < n:
-        if not (toks[i].kind == "num" or toks[i].text in "(-$" and toks[i].kind in ("op", "other")):
+        if not (toks[i].kind == "num" or (toks[i].text in "(-$" and toks[i].kind in ("op", "other"))):
             i += 1
             continue
         before = _before(toks, i)
@@ -239,7 +472,13 @@ def _segments(toks: list[_Tok]) -> list[tuple[list[list[_Tok]], str, list[set[tu
                 elif t.text == ")":
                     sides[-1].append(t)
                     last = "val"
-                elif t.text == "/" and last == "val" and i + 1 < n and toks[i + 1].kind == "word" and toks[i + 1].text not in _OP_WORDS:
+                elif (
+                    t.text == "/"
+                    and last == "val"
+                    and i + 1 < n
+                    and toks[i + 1].kind == "word"
+                    and toks[i + 1].text not in _OP_WORDS
+                ):
                     # a rate: '$10/day', '60 miles/hour'
                     kind = _unit_kind(toks[i + 1].text)
                     if kind:
@@ -256,13 +495,23 @@ def _segments(toks: list[_Tok]) -> list[tuple[list[list[_Tok]], str, list[set[tu
             elif t.kind == "word":
                 w = t.text
                 nxt = toks[i + 1] if i + 1 < n else None
-                if w in _OP_WORDS and last == "val" and not t.glued and nxt is not None and (
-                    nxt.kind == "num" or nxt.text in "($"
-                ) and not nxt.glued:
+                if (
+                    w in _OP_WORDS
+                    and last == "val"
+                    and not t.glued
+                    and nxt is not None
+                    and (nxt.kind == "num" or nxt.text in "($")
+                    and not nxt.glued
+                ):
                     sides[-1].append(_Tok("op", _OP_WORDS[w]))
                     last = "op"
-                elif w.lower() == "of" and last == "val" and sides[-1] and sides[-1][-1].pct and nxt is not None and (
-                    nxt.kind == "num" or nxt.text in "($"
+                elif (
+                    w.lower() == "of"
+                    and last == "val"
+                    and sides[-1]
+                    and sides[-1][-1].pct
+                    and nxt is not None
+                    and (nxt.kind == "num" or nxt.text in "($")
                 ):
                     sides[-1].append(_Tok("op", "*"))
                     last = "op"
@@ -413,10 +662,8 @@ def _values(tree, pct_as_fraction: bool, readings: tuple[str, ...] = ("standard"
     for combo in _product(operands):
         vals = list(combo)
         for reading in readings:
-            try:
+            with contextlib.suppress(_Unread, ZeroDivisionError, OverflowError):
                 out.add(_evaluate(vals, ops, reading))
-            except (_Unread, ZeroDivisionError, OverflowError):
-                pass
     if not out:
         raise _Unread()
     return out
@@ -430,7 +677,7 @@ def _product(sets: list[set[Fraction]]):
         raise _Unread()
     combos: list[tuple[Fraction, ...]] = [()]
     for s in sets:
-        combos = [c + (v,) for c in combos for v in s]
+        combos = [(*c, v) for c in combos for v in s]
     return combos
 
 
@@ -456,7 +703,7 @@ def _evaluate(vals: list[Fraction], ops: list[str], reading: str) -> Fraction:
 
     out.append(vals[0])
     for op, v in zip(ops, vals[1:]):
-        while stack and (_PREC[stack[-1]] > _PREC[op] or _PREC[stack[-1]] == _PREC[op] and op != "^"):
+        while stack and (_PREC[stack[-1]] > _PREC[op] or (_PREC[stack[-1]] == _PREC[op] and op != "^")):
             reduce_top()
         stack.append(op)
         out.append(v)
@@ -469,8 +716,8 @@ def _single_number(side: list[_Tok]) -> _Tok | None:
     """The side when it is one number as written, perhaps with a minus (rounding applies to it)."""
     if len(side) == 1 and side[0].kind == "num":
         return side[0]
-    if len(side) == 2 and side[0].text == "-" and side[1].kind == "num" and side[1].value is not None:
-        t = side[1]
+    t = side[1] if len(side) == 2 else None
+    if t is not None and side[0].text == "-" and t.kind == "num" and t.value is not None:
         return _Tok("num", "-" + t.text, -t.value, t.pct, t.glued)
     return None
 
@@ -481,7 +728,9 @@ def _decimals(tok: _Tok) -> int:
 
 
 def _has_operator(side: list[_Tok]) -> bool:
-    return any(t.kind == "op" and t.text in "+-*/^" for t in side[1:]) or any(t.kind == "op" and t.text in "*/^" for t in side)
+    return any(t.kind == "op" and t.text in "+-*/^" for t in side[1:]) or any(
+        t.kind == "op" and t.text in "*/^" for t in side
+    )
 
 
 def _fmt(v: Fraction) -> str:
@@ -525,8 +774,8 @@ def rounds_to(value: Fraction, stated: Fraction, decimals: int, up: bool = False
 
 def _close(a: Fraction, stated: _Tok | None, b_values: set[Fraction]) -> bool:
     if stated is not None:
-        cands = {stated.value, stated.value / 100} if stated.pct else {stated.value}
-        return any(rounds_to(a, c, _decimals(stated) + (2 if c != stated.value else 0), up=True) for c in cands)
+        cands = {stated.number, stated.number / 100} if stated.pct else {stated.number}
+        return any(rounds_to(a, c, _decimals(stated) + (2 if c != stated.number else 0), up=True) for c in cands)
     return a in b_values
 
 
@@ -567,7 +816,8 @@ def _computations(text: str) -> list[Link]:
             if k == 0 and before in _BEFORE_SCALING | {"#"}:
                 continue
             if k == 0 and not _has_operator(left):
-                continue  # '3 hours and 15 minutes = 3 x 60 + 15', 'paid by 5 friends = 75 + 15': a label, or part of more
+                # '3 hours and 15 minutes = 3 x 60 + 15', 'paid by 5 friends = 75 + 15': a label, or part of more
+                continue
             kinds: dict[str, set[str]] = {}
             for kind, base in units[k] | units[k + 1]:
                 kinds.setdefault(kind, set()).add(base)
@@ -585,11 +835,13 @@ def _computations(text: str) -> list[Link]:
 def _abbreviated(stated: _Tok | None, other: list[_Tok]) -> bool:
     """'7 + 9 + 1 + 2 = $19.50': a sum of whole numbers cannot give a fraction; the student wrote
     amounts shortened (1 for $1.50). Not judged."""
-    if stated is None or stated.value.denominator == 1 and "." not in stated.text:
+    if stated is None or (stated.number.denominator == 1 and "." not in stated.text):
         return False
     nums = [t for t in other if t.kind == "num"]
-    return bool(nums) and all(t.value.denominator == 1 and "." not in t.text for t in nums) and all(
-        t.text in "+-()" for t in other if t.kind == "op"
+    return (
+        bool(nums)
+        and all(t.number.denominator == 1 and "." not in t.text for t in nums)
+        and all(t.text in "+-()" for t in other if t.kind == "op")
     )
 
 
@@ -605,7 +857,11 @@ def _exact(left: list[_Tok], right: list[_Tok]) -> str:
 
 def _mixed_percent(side: list[_Tok]) -> bool:
     nums = [t for t in side if t.kind == "num"]
-    return any(t.pct for t in nums) and not all(t.pct for t in nums) and any(t.text in "+-" for t in side if t.kind == "op")
+    return (
+        any(t.pct for t in nums)
+        and not all(t.pct for t in nums)
+        and any(t.text in "+-" for t in side if t.kind == "op")
+    )
 
 
 def _link_holds(left: list[_Tok], right: list[_Tok], lv: set[Fraction], rv: set[Fraction]) -> bool | None:
@@ -623,10 +879,13 @@ def _link_holds(left: list[_Tok], right: list[_Tok], lv: set[Fraction], rv: set[
         elif a in rv:
             return True
     # run-on equals: the right side starts with the left side's value, then an operator
-    if len(right) >= 3 and right[0].kind == "num" and right[1].kind == "op" and right[1].text in "+-*/^":
-        if any(_close(a, right[0], set()) for a in lv):
-            return True
-    return False
+    return (
+        len(right) >= 3
+        and right[0].kind == "num"
+        and right[1].kind == "op"
+        and right[1].text in "+-*/^"
+        and any(_close(a, right[0], set()) for a in lv)
+    )
 
 
 _EQ_TOKEN = re.compile(
@@ -641,7 +900,8 @@ def equations(line: str) -> list[str]:
 
     A span is kept only when it holds '=', exactly one letter used as an unknown, on one side
     only (with the unknown on both sides it may be a simplification said in words, and if that
-    is wrong, a later right line would be the one to disagree with it), and numbers, and nothing else; an 'x' spaced between two numbers (``25 x 2``) may be "times", so such a span is
+    is wrong, a later right line would be the one to disagree with it), and numbers, and nothing
+    else; an 'x' spaced between two numbers (``25 x 2``) may be "times", so such a span is
     dropped. A run-on chain ``x = 10 + 2 = 12`` is kept as ``x = 12`` (the arithmetic in it is
     judged by ``computations``).
     """
@@ -658,6 +918,7 @@ def _equations(text: str) -> list[str]:
     spaced = False
     for m in _EQ_TOKEN.finditer(text):
         kind = m.lastgroup
+        assert kind is not None  # every alternative of the pattern is a named group
         if kind == "space":
             spaced = True
             continue
@@ -683,14 +944,25 @@ def _equations(text: str) -> list[str]:
             continue
         (letter,) = letters
         if letter in "xX" and any(
-            k == "var" and sp and 0 < j < len(span) - 1 and span[j - 1][0] in ("num",) and span[j + 1][0] == "num" and span[j + 1][2]
+            k == "var"
+            and sp
+            and 0 < j < len(span) - 1
+            and span[j - 1][0] in ("num",)
+            and span[j + 1][0] == "num"
+            and span[j + 1][2]
             for j, (k, _, sp, *_) in enumerate(span)
         ):
             continue  # '25 x 2': times, or x?
-        if letter in "aAI" and any(k == "var" and j + 1 < len(span) and span[j + 1][2] and span[j + 1][0] != "op" for j, (k, *_) in enumerate(span)):
+        if letter in "aAI" and any(
+            k == "var" and j + 1 < len(span) and span[j + 1][2] and span[j + 1][0] != "op"
+            for j, (k, *_) in enumerate(span)
+        ):
             continue
         # two values next to each other with a space ('5 2x'): not one expression
-        if any(span[j][0] in ("num", "var") and span[j + 1][0] in ("num", "var") and span[j + 1][2] for j in range(len(span) - 1)):
+        if any(
+            span[j][0] in ("num", "var") and span[j + 1][0] in ("num", "var") and span[j + 1][2]
+            for j in range(len(span) - 1)
+        ):
             continue
         sides = "".join((" " if sp else "") + t for _, t, sp, *_ in span).split("=")
         if any(not s.strip() for s in sides):
@@ -706,8 +978,14 @@ def _equations(text: str) -> list[str]:
         found.append((" = ".join(s.strip() for s in sides), span[0][3], span[-1][4], letter, simple))
     # 'x = 2 or x = 3', 'x = 2, x = -2': alternatives, one statement
     out: list[str] = []
-    for k, (eq, start, end, letter, simple) in enumerate(found):
-        if k and simple and found[k - 1][4] and found[k - 1][3] == letter and _ALTERNATIVE.fullmatch(text[found[k - 1][2]:start]):
+    for k, (eq, start, _end, letter, simple) in enumerate(found):
+        if (
+            k
+            and simple
+            and found[k - 1][4]
+            and found[k - 1][3] == letter
+            and _ALTERNATIVE.fullmatch(text[found[k - 1][2] : start])
+        ):
             out[-1] += " or " + eq
         else:
             out.append(eq)

@@ -20,6 +20,7 @@ import html
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
+from gradio.routes import App
 from starlette.routing import Mount, Route
 
 from tutor.teaching.review import TeacherReview
@@ -40,7 +41,7 @@ def link(name: str) -> str:
 def _teacher_username(app: FastAPI, request: Request) -> str | None:
     """The user name behind the teacher page's login cookie, or None."""
     served = next((r.app for r in app.routes if isinstance(r, Mount) and r.path == "/teacher"), None)
-    if served is None:
+    if not isinstance(served, App):  # None: the teacher page is not mounted
         return None
     for name in (f"access-token-{served.cookie_id}", f"access-token-unsecure-{served.cookie_id}"):
         token = request.cookies.get(name)

@@ -33,8 +33,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
 MAX_CHARS = 200_000
 TRUNCATED_NOTE = "\n\n*[Output truncated at 200,000 characters.]*"
@@ -46,6 +46,16 @@ _TICKS = re.compile(r"`+")
 _MONEY = re.compile(r"\$\d++(?:,\d{3})*+(?:\.\d+)?+(?=[.,;:!?)]?(?:\s++[A-Za-z]{2}|[ \t]*+\n|[-–]\$))")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+")
 _INDENT = re.compile(r"[ \t]*")
+
+
+def _always(pattern: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str]:
+    """``pattern.match`` where it cannot fail (``_INDENT`` matches the empty string; the callers of
+    ``_PLAIN`` and ``_TICKS`` stand on a character those match)."""
+    m = pattern.match(text, pos)
+    assert m is not None, pattern.pattern
+    return m
+
+
 _BARE_DOLLAR = re.compile(r"\\.|\$", re.S)
 _BRACES = re.compile(r"\\.|[{}]", re.S)
 _CLOSERS = {c: re.compile(r"\\.|" + re.escape(c), re.S) for c in ("$", "$$", "\\)", "\\]")}
@@ -56,7 +66,9 @@ MAX_FORMULA_CHARS = 4000
 MAX_FORMULA_DEPTH = 20
 """Brace / ``\\left`` / ``\\begin`` levels; school maths needs fewer than 10."""
 _NESTING = re.compile(r"\\(?:left|begin)(?![a-zA-Z])|\\(?:right|end)(?![a-zA-Z])|\\.|[{}]", re.S)
-_MACRO_DEFINITION = re.compile(r"\\(?:[gex]?def|let|futurelet|(?:re)?newcommand|providecommand|newenvironment|renewenvironment|DeclareMathOperator|global|expandafter)(?![a-zA-Z])")
+_MACRO_DEFINITION = re.compile(
+    r"\\(?:[gex]?def|let|futurelet|(?:re)?newcommand|providecommand|newenvironment|renewenvironment|DeclareMathOperator|global|expandafter)(?![a-zA-Z])"
+)
 _DEFUSE = re.compile(r"[\[\]<@]|://|(?i:www)\.")
 _ENTITIES = {"[": "&#91;", "]": "&#93;", "<": "&lt;", "@": "&#64;", "://": "&#58;//"}
 
@@ -114,7 +126,8 @@ class _Scanner:
         self.braces_for = -1
 
     def run(self) -> str:
-        t, i = self.t, 0
+        t = self.t
+        i: int | None = 0
         while i is not None and i < len(t):
             if i >= self.pend:
                 m = _BLANK.search(t, i)
@@ -129,7 +142,7 @@ class _Scanner:
             elif t[i] == "\\":
                 i = self._backslash(i)
             else:
-                m = _PLAIN.match(t, i)
+                m = _always(_PLAIN, t, i)
                 self.out.append(_defuse(m.group()) if self.defuse else m.group())
                 i = m.end()
         return "".join(self.out)
@@ -157,7 +170,7 @@ class _Scanner:
         return end
 
     def _code_span(self, i: int) -> int:
-        n = len(_TICKS.match(self.t, i).group())
+        n = len(_always(_TICKS, self.t, i).group())
         key = ("`", n)
         c = None
         if self.failed.get(key) != self.pend:
@@ -210,7 +223,7 @@ class _Scanner:
 
     def _bare_boxed(self, i: int) -> int | None:
         """``\\boxed{…}`` outside math would show as source; wrap it as inline math."""
-        k = _INDENT.match(self.t, i + len(_BOXED)).end()
+        k = _always(_INDENT, self.t, i + len(_BOXED)).end()
         if k == len(self.t) and self._pending():
             return None
         if k < len(self.t) and self.t[k] == "{":
@@ -252,12 +265,12 @@ class _Scanner:
         if line.strip():
             self.out[-1] = self.out[-1].rstrip(" \t")
             item = _LIST_ITEM.match(line)
-            indent = " " * item.end() if item else _INDENT.match(line).group()
+            indent = " " * item.end() if item else _always(_INDENT, line).group()
             self.out.append("\n" + indent)
         else:
             indent = line
         self.out.append(f"{self.delims[2]}\n{indent}{body}\n{indent}{self.delims[3]}")
-        after = _INDENT.match(self.t, end).end()
+        after = _always(_INDENT, self.t, end).end()
         if after < len(self.t) and self.t[after] != "\n":
             self.out.append("\n" + indent)
             return after
@@ -370,12 +383,19 @@ def _text(state: StateCore, content: str) -> Token:
 
 def _build_renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    md.validateLink = _safe_link  # markdown-it's default lets data:image/png through
+    # markdown-it's default lets data:image/png through; replacing the method on the instance is how
+    # markdown-it-py's docs say to change it, which its types do not allow for
+    md.validateLink = _safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("escape", "math_inline", _math_inline)
     md.block.ruler.before("fence", "math_block", _math_block, {"alt": ["paragraph", "blockquote", "list"]})
     md.core.ruler.push("links_as_text", _links_as_text)
-    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, "span", "math-inline"))
-    md.add_render_rule("math_display", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, "div", "math-display") + "\n")
+    md.add_render_rule(
+        "math_inline", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, "span", "math-inline")
+    )
+    md.add_render_rule(
+        "math_display",
+        lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, "div", "math-display") + "\n",
+    )
     return md
 
 

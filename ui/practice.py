@@ -7,15 +7,16 @@ the student page; ``identity`` is the page's ``gr.BrowserState`` holding ``{"tok
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import gradio as gr
 
 from tutor.teaching.mastery import MASTERED
-from ui.math_markdown import prepare_markdown
 from tutor.teaching.practice import TOPIC_NAMES, Problem
 from tutor.teaching.practice_service import MasteryLevel, PracticeService, TooFast
+from ui.math_markdown import prepare_markdown
 
-LATEX = [
+LATEX: list[dict[str, str | bool]] = [
     {"left": "\\[", "right": "\\]", "display": True},
     {"left": "\\(", "right": "\\)", "display": False},
 ]
@@ -51,7 +52,9 @@ def topic_choices() -> list[tuple[str, str]]:
 
 
 def problem_markdown(problem: Problem) -> str:
-    return _markdown(f"**{TOPIC_NAMES[problem.topic]}** · level {problem.difficulty} of 3\n\n{problem.question_markdown}")
+    return _markdown(
+        f"**{TOPIC_NAMES[problem.topic]}** · level {problem.difficulty} of 3\n\n{problem.question_markdown}"
+    )
 
 
 def mastery_markdown(levels: list[MasteryLevel]) -> str:
@@ -74,7 +77,9 @@ def build_practice_tab(practice: PracticeService, identity: gr.BrowserState) -> 
     with gr.Row():
         topic = gr.Dropdown(label="Topic", choices=topic_choices(), value=TUTOR_PICKS, scale=4)
         new = gr.Button("New problem", variant="primary", scale=1)
-    problem = gr.Markdown(latex_delimiters=LATEX, elem_id="practice-problem", elem_classes="card")  # cards, as on the Tutor tab
+    problem = gr.Markdown(
+        latex_delimiters=LATEX, elem_id="practice-problem", elem_classes="card"
+    )  # cards, as on the Tutor tab
     with gr.Row():
         answer = gr.Textbox(label="Practice answer", placeholder="e.g. x = 4", max_length=2000, scale=5)
         check = gr.Button("Check practice answer", scale=1)
@@ -104,10 +109,15 @@ def build_practice_tab(practice: PracticeService, identity: gr.BrowserState) -> 
         return plain_markdown(result.message), mastery_markdown(practice.levels(token))
 
     gr.on(triggers=None, fn=on_mastery, inputs=identity, outputs=mastery, queue=False, api_visibility="undocumented")
-    new.click(on_new, inputs=[topic, identity], outputs=[problem, problem_id, answer, verdict], api_visibility="undocumented")
-    check_args = dict(
-        fn=on_check, inputs=[answer, problem_id, identity], outputs=[verdict, mastery],
-        concurrency_limit=None, api_visibility="undocumented",
+    new.click(
+        on_new, inputs=[topic, identity], outputs=[problem, problem_id, answer, verdict], api_visibility="undocumented"
+    )
+    check_args: dict[str, Any] = dict(
+        fn=on_check,
+        inputs=[answer, problem_id, identity],
+        outputs=[verdict, mastery],
+        concurrency_limit=None,
+        api_visibility="undocumented",
     )
     check.click(**check_args)
     answer.submit(**check_args)

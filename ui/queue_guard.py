@@ -35,7 +35,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -75,8 +75,14 @@ class QueueGuard:
     """Install with ``install()`` after ``blocks.queue(...)``; add ``StreamTracker`` to the app."""
 
     def __init__(
-        self, blocks: gr.Blocks, member: Callable[[str], bool], *, per_session: int = PER_SESSION,
-        per_identity: int = PER_IDENTITY, per_address: int = PER_ADDRESS, grace_s: float = GRACE_S,
+        self,
+        blocks: gr.Blocks,
+        member: Callable[[str], bool],
+        *,
+        per_session: int = PER_SESSION,
+        per_identity: int = PER_IDENTITY,
+        per_address: int = PER_ADDRESS,
+        grace_s: float = GRACE_S,
     ) -> None:
         """``member(token)``: is this identity a student in a class (a blocking read)?"""
         self.blocks = blocks
@@ -93,12 +99,14 @@ class QueueGuard:
         self._members: OrderedDict[str, tuple[float, bool]] = OrderedDict()
         self._lock: asyncio.Lock | None = None
         self._reaper: asyncio.Task | None = None
-        self._push = None
+        self._push: Callable[..., Awaitable[tuple[bool, Any, str]]] | None = None  # Gradio's own, once installed
 
     def install(self) -> None:
         queue = self.blocks._queue
         self._push = queue.push
-        queue.push = self.push  # an instance attribute shadows Queue.push; routes.py calls it by name
+        # an instance attribute shadows Queue.push; routes.py calls it by name (a deliberate patch of
+        # Gradio's method, with a looser signature than its PredictBodyInternal/Request one)
+        queue.push = self.push  # type: ignore[method-assign, assignment]
 
     # joining ---------------------------------------------------------------------------------
     async def push(self, body: Any, request: Any, username: str | None) -> tuple[bool, Any, str]:
@@ -113,6 +121,8 @@ class QueueGuard:
             if refusal:
                 self.refused += 1
                 return False, refusal, "queue_full"
+            if self._push is None:
+                raise RuntimeError("QueueGuard.push before install()")
             ok, event_id, state = await self._push(body=body, request=request, username=username)
             if ok and isinstance(event_id, str):
                 self._owners[event_id] = _Owner(address, identity, body.session_hash, member)
@@ -148,7 +158,7 @@ class QueueGuard:
             return cached[1]
         try:
             member = bool(await anyio.to_thread.run_sync(self.member, token))
-        except Exception:  # noqa: BLE001 - unknown counts as anonymous
+        except Exception:  # unknown counts as anonymous (logged)
             log.exception("class membership lookup failed")
             member = False
         self._members[token] = (now, member)
@@ -193,7 +203,7 @@ class QueueGuard:
             await asyncio.sleep(REAP_INTERVAL_S)
             try:
                 await self.reap()
-            except Exception:  # noqa: BLE001 - the reaper must outlive any one failure
+            except Exception:  # the reaper must outlive any one failure (logged)
                 log.exception("reaping abandoned events failed")
 
     async def reap(self) -> int:

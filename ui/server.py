@@ -1,4 +1,5 @@
-"""The web server: the student page at ``/``, the teacher page at ``/teacher``, ``/health``, safe defaults for Gradio."""
+"""The web server: the student page at ``/``, the teacher page at ``/teacher``, ``/health``, safe defaults
+for Gradio."""
 
 from __future__ import annotations
 
@@ -70,7 +71,15 @@ def build_app(parts: Parts | TutorService, data_dir: Path, *, https: bool = Fals
     app.state.queue_guard = guard
     app.add_middleware(StreamTracker, guard=guard)
     gr.mount_gradio_app(
-        app, page, path="/", show_error=False, enable_monitoring=False, mcp_server=False, css=student.CSS, head=student.HEAD, footer_links=[],
+        app,
+        page,
+        path="/",
+        show_error=False,
+        enable_monitoring=False,
+        mcp_server=False,
+        css=student.CSS,
+        head=student.HEAD,
+        footer_links=[],
         app_kwargs=NO_API_DOCS,
     )
     exports.mount(app, parts.review)  # signed-in teacher's downloads (ui/exports.py)

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import gradio as gr
 
-from tutor.teaching.conversation import ReplyView
-from ui.math_markdown import final_answer_markdown
-from tutor.teaching.modes import MODES, NEXT_HINT
 from tutor.service import TutorService
+from tutor.teaching.conversation import ReplyView
+from tutor.teaching.modes import MODES, NEXT_HINT
 from ui.chat import markdown
+from ui.math_markdown import final_answer_markdown
 
 LOADING = "Your page is still loading; please try again."
 Outputs = tuple[str, str, str, str, str]
@@ -35,29 +35,51 @@ def address_of(request: gr.Request | None) -> str | None:
 
 def _outputs(view: ReplyView) -> Outputs:
     streaming = view.status == "generating"
-    final = "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets") if view.final_answer else ""
-    return markdown(view.reasoning, streaming), markdown(view.solution, streaming), final, view.notice or "", markdown(view.cas_note or "")
+    final = (
+        "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets")
+        if view.final_answer
+        else ""
+    )
+    return (
+        markdown(view.reasoning, streaming),
+        markdown(view.solution, streaming),
+        final,
+        view.notice or "",
+        markdown(view.cas_note or ""),
+    )
 
 
 def register(service: TutorService) -> None:
     """Add the named endpoints to the Blocks being built (call inside ``with gr.Blocks()``)."""
     streaming = dict(concurrency_limit=None)
 
-    def solve(text: str, mode: str = "Show solution", state: dict | None = None, session_id: int | None = None, request: gr.Request = None) -> Iterator[Outputs]:
+    def solve(
+        text: str,
+        mode: str = "Show solution",
+        state: dict | None = None,
+        session_id: int | None = None,
+        request: gr.Request | None = None,
+    ) -> Iterator[Outputs]:
         token = token_of(state)
         if not token:
             yield "", "", "", LOADING, ""
             return
-        for view in service.ask(token, text if isinstance(text, str) else "", session_id, MODES.get(mode, "solution"), address_of(request)):
+        for view in service.ask(
+            token, text if isinstance(text, str) else "", session_id, MODES.get(mode, "solution"), address_of(request)
+        ):
             yield _outputs(view)
 
-    def next_hint(state: dict | None = None, session_id: int | None = None, request: gr.Request = None) -> Iterator[Outputs]:
+    def next_hint(
+        state: dict | None = None, session_id: int | None = None, request: gr.Request | None = None
+    ) -> Iterator[Outputs]:
         token = token_of(state)
         if token:
             for view in service.ask(token, NEXT_HINT, session_id, "hint", address_of(request)):
                 yield _outputs(view)
 
-    def reveal_solution(state: dict | None = None, session_id: int | None = None, request: gr.Request = None) -> Iterator[Outputs]:
+    def reveal_solution(
+        state: dict | None = None, session_id: int | None = None, request: gr.Request | None = None
+    ) -> Iterator[Outputs]:
         token = token_of(state)
         if token:
             for view in service.reveal(token, session_id, address_of(request)):
@@ -81,17 +103,30 @@ def register(service: TutorService) -> None:
         token = token_of(state)
         found = service.conversation(token, session_id) if token and isinstance(session_id, int) else None
         return [
-            {"question": t.question, "reasoning": t.reply.reasoning, "solution": t.reply.solution, "final_answer": t.reply.final_answer,
-             "status": t.reply.status, "attempts": [{"answer": a.answer, "verdict": a.verdict} for a in t.attempts]}
+            {
+                "question": t.question,
+                "reasoning": t.reply.reasoning,
+                "solution": t.reply.solution,
+                "final_answer": t.reply.final_answer,
+                "status": t.reply.status,
+                "attempts": [{"answer": a.answer, "verdict": a.verdict} for a in t.attempts],
+            }
             for t in (found.turns if found else ())
         ]
 
     def history(state: dict | None = None) -> list[dict]:
         """The student's conversations, latest first: ``[{"id", "title", "mode", "updated_at"}]``."""
         token = token_of(state)
-        return [{"id": s.id, "title": s.title, "mode": s.mode, "updated_at": s.updated_at.isoformat()} for s in service.history(token)] if token else []
+        return (
+            [
+                {"id": s.id, "title": s.title, "mode": s.mode, "updated_at": s.updated_at.isoformat()}
+                for s in service.history(token)
+            ]
+            if token
+            else []
+        )
 
-    def join_class(name: str, code: str, state: dict | None = None, request: gr.Request = None) -> str:
+    def join_class(name: str, code: str, state: dict | None = None, request: gr.Request | None = None) -> str:
         token = token_of(state)
         return service.join_class(token, name, code, address_of(request)) if token else LOADING
 

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 import gradio as gr
-from fastapi import FastAPI
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from starlette.routing import Mount
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Mount
 
-from tutor.teaching.review import LoginThrottle
 from tutor.teaching.flags import KINDS
-from tutor.teaching.review import TeacherReview, make_filter, progress
+from tutor.teaching.review import LoginThrottle, TeacherReview, make_filter, progress
 from ui import exports
 from ui import teacher_view as view
 
@@ -88,8 +87,13 @@ class TeacherGate:
     (issued before a reset, kept unused) has no issue time and is refused.
     """
 
-    def __init__(self, app, gradio_app=lambda: None, sign_in_valid=lambda username, issued: True,
-                 lifetime_s: float = SESSION_LIFETIME_S) -> None:
+    def __init__(
+        self,
+        app,
+        gradio_app=lambda: None,
+        sign_in_valid=lambda username, issued: True,
+        lifetime_s: float = SESSION_LIFETIME_S,
+    ) -> None:
         self.app = app
         self.gradio_app = gradio_app
         self.sign_in_valid = sign_in_valid
@@ -100,11 +104,15 @@ class TeacherGate:
         if scope["type"] == "http":
             path = scope["path"]
             if path.startswith(PATH + "/"):
-                rest = path[len(PATH):]
+                rest = path[len(PATH) :]
                 if rest in ("/login", "/login/") and scope["method"] == "POST":
                     await self.app(scope, receive, self._recording(send))
                     return
-                if rest not in PUBLIC_PATHS and not rest.startswith(PUBLIC_PREFIXES) and not await self._signed_in(scope):
+                if (
+                    rest not in PUBLIC_PATHS
+                    and not rest.startswith(PUBLIC_PREFIXES)
+                    and not await self._signed_in(scope)
+                ):
                     await JSONResponse({"detail": "Not authenticated"}, status_code=401)(scope, receive, send)
                     return
         await self.app(scope, receive, send)
@@ -119,10 +127,12 @@ class TeacherGate:
                 for name, value in message.get("headers", []):
                     cookie = value.decode("latin-1")
                     if name.lower() == b"set-cookie" and cookie.startswith(prefix):
-                        now = datetime.now(timezone.utc)
+                        now = datetime.now(UTC)
                         if len(self.issued) > 10_000:  # bound memory: forget sign-ins past their lifetime
-                            self.issued = {t: at for t, at in self.issued.items() if (now - at).total_seconds() < self.lifetime_s}
-                        self.issued[cookie[len(prefix):].split(";", 1)[0]] = now
+                            self.issued = {
+                                t: at for t, at in self.issued.items() if (now - at).total_seconds() < self.lifetime_s
+                            }
+                        self.issued[cookie[len(prefix) :].split(";", 1)[0]] = now
             await send(message)
 
         return wrapped
@@ -135,10 +145,10 @@ class TeacherGate:
         for name in (f"access-token-{served.cookie_id}", f"access-token-unsecure-{served.cookie_id}"):
             token = cookies.get(name)
             username = served.tokens.get(token) if token else None
-            if username is None:
+            if token is None or username is None:
                 continue
             issued = self.issued.get(token)
-            fresh = issued is not None and (datetime.now(timezone.utc) - issued).total_seconds() < self.lifetime_s
+            fresh = issued is not None and (datetime.now(UTC) - issued).total_seconds() < self.lifetime_s
             if fresh and await anyio.to_thread.run_sync(self.sign_in_valid, username, issued):
                 return True
             served.tokens.pop(token, None)  # ended: Gradio's own routes refuse it too
@@ -175,20 +185,27 @@ def build(review: TeacherReview) -> gr.Blocks:
         with gr.Row():
             class_pick = gr.Dropdown(label="Class", choices=[], value=None, scale=3)
             class_code = gr.Markdown()
-            solutions = gr.Checkbox(label="Students may reveal worked solutions in Hint / Coach me", value=True, scale=2)
-        with gr.Accordion("New class", open=False):
-            with gr.Row():
-                new_name = gr.Textbox(label="New class name", max_length=100, scale=3)
-                create = gr.Button("Create class", scale=1)
+            solutions = gr.Checkbox(
+                label="Students may reveal worked solutions in Hint / Coach me", value=True, scale=2
+            )
+        with gr.Accordion("New class", open=False), gr.Row():
+            new_name = gr.Textbox(label="New class name", max_length=100, scale=3)
+            create = gr.Button("Create class", scale=1)
         with gr.Accordion("Join code and roster", open=False):
-            gr.Markdown("A new join code stops the old one working at once (for a leaked code); students already in the class stay.")
+            gr.Markdown(
+                "A new join code stops the old one working at once (for a leaked code); students already in the "
+                "class stay."
+            )
             rotate_btn = gr.Button("New join code")
             with gr.Row():
                 remove_pick = gr.Dropdown(label="Students to remove", choices=[], value=[], multiselect=True, scale=3)
                 remove_confirm = gr.Textbox(label="Type REMOVE to confirm", max_length=10, scale=1)
                 remove_btn = gr.Button("Remove from class", variant="stop", scale=1)
             roster_note = gr.Markdown(elem_id="roster-note")  # not `status`: the refresh after each action clears that
-            gr.Markdown("Removed students leave the roster, its flags and exports, and lose the name they gave; they keep their own history and could join again with the code (give the class a new code to stop that).")
+            gr.Markdown(
+                "Removed students leave the roster, its flags and exports, and lose the name they gave; they keep "
+                "their own history and could join again with the code (give the class a new code to stop that)."
+            )
         with gr.Row():
             student_pick = gr.Dropdown(label="Student", choices=[("All students", 0)], value=0, scale=2)
             since = gr.Textbox(label="From (YYYY-MM-DD)", max_length=10, scale=1)
@@ -200,35 +217,58 @@ def build(review: TeacherReview) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Overview", id="overview"):
                 students_table = gr.Dataframe(label="Students", interactive=False, wrap=True)
-                sessions_table = gr.Dataframe(label="Sessions (flagged first; click one to read it)", interactive=False, wrap=True)
+                sessions_table = gr.Dataframe(
+                    label="Sessions (flagged first; click one to read it)", interactive=False, wrap=True
+                )
             with gr.Tab("Flags", id="flags"):
-                flags_table = gr.Dataframe(label="Flags (open first; click one to pick it)", interactive=False, wrap=True)
+                flags_table = gr.Dataframe(
+                    label="Flags (open first; click one to pick it)", interactive=False, wrap=True
+                )
                 with gr.Row():
                     flag_id = gr.Number(label="Flag number", value=None, precision=0, minimum=1, scale=1)
                     note = gr.Textbox(label="Note", max_length=2000, scale=4)
                     review_btn = gr.Button("Mark reviewed", scale=1)
             with gr.Tab("Transcript", id="transcript"):
                 session_pick = gr.Dropdown(label="Session", choices=[], value=None)
-                transcript = gr.HTML(view.transcript_html(None), head=KATEX_HEAD, js_on_load=RENDER_MATH, elem_classes="transcript-box")
+                transcript = gr.HTML(
+                    view.transcript_html(None), head=KATEX_HEAD, js_on_load=RENDER_MATH, elem_classes="transcript-box"
+                )
             with gr.Tab("Progress", id="progress"):
                 over_time = gr.Plot(label="Correct rate over time", format="png")
                 per_topic = gr.Plot(label="Correct rate per topic", format="png")
                 missed = gr.Plot(label="Most-missed questions", format="png")
                 missed_table = gr.Dataframe(label="Most-missed questions", interactive=False, wrap=True)
             with gr.Tab("Export", id="export"):
-                gr.Markdown("Download everything of the class, or of the student picked above: sessions, messages, answer attempts, verdicts and flags.")
+                gr.Markdown(
+                    "Download everything of the class, or of the student picked above: sessions, messages, answer "
+                    "attempts, verdicts and flags."
+                )
                 with gr.Row():
                     fmt = gr.Radio(["CSV", "JSON"], value="CSV", label="Format")
                     scope_pick = gr.Radio(["Whole class", "Selected student"], value="Whole class", label="What")
                     export_btn = gr.Button("Export")
-                export_file = gr.HTML(elem_id="export-link")  # a link to ui/exports.py, not gr.File (Gradio's public cache)
-                gr.Markdown("### Delete a student's data\nFor a privacy request: removes the student picked above and all their sessions, answers and flags, everywhere. It cannot be undone.")
+                export_file = gr.HTML(
+                    elem_id="export-link"
+                )  # a link to ui/exports.py, not gr.File (Gradio's public cache)
+                gr.Markdown(
+                    "### Delete a student's data\nFor a privacy request: removes the student picked above and all "
+                    "their sessions, answers and flags, everywhere. It cannot be undone."
+                )
                 with gr.Row():
                     confirm = gr.Textbox(label="Type DELETE to confirm", max_length=10)
                     delete_btn = gr.Button("Delete student data", variant="stop")
 
         filters = [class_pick, student_pick, since, until, flag_pick, search]
-        refresh_outputs = [status, class_code, student_pick, students_table, sessions_table, session_pick, flags_table, remove_pick]
+        refresh_outputs = [
+            status,
+            class_code,
+            student_pick,
+            students_table,
+            sessions_table,
+            session_pick,
+            flags_table,
+            remove_pick,
+        ]
         plot_outputs = [over_time, per_topic, missed, missed_table]
 
         def scope(request: gr.Request, class_id, student_id, since_text, until_text, flag, query):
@@ -239,7 +279,13 @@ def build(review: TeacherReview) -> gr.Blocks:
             if student_id and student_id not in {i for i, _ in students}:
                 student_id = 0
             try:
-                return tid, cls, students, make_filter(student_id or None, since_text, until_text, flag or None, query), ""
+                return (
+                    tid,
+                    cls,
+                    students,
+                    make_filter(student_id or None, since_text, until_text, flag or None, query),
+                    "",
+                )
             except ValueError as exc:
                 return tid, cls, students, make_filter(student_id or None), f"⚠ {exc}"
 
@@ -248,20 +294,30 @@ def build(review: TeacherReview) -> gr.Blocks:
             tid, cls, students, f, note_text = scope(request, class_id, student_id, since_text, until_text, flag, query)
             if cls is None:
                 return (
-                    "Pick one of your classes." if class_id else "Create a class to start.", "",
-                    gr.Dropdown(choices=[("All students", 0)], value=0), view.overview_frame([]), view.sessions_frame([]),
-                    gr.Dropdown(choices=[], value=None), view.flags_frame([]), gr.Dropdown(choices=[], value=[]),
+                    "Pick one of your classes." if class_id else "Create a class to start.",
+                    "",
+                    gr.Dropdown(choices=[("All students", 0)], value=0),
+                    view.overview_frame([]),
+                    view.sessions_frame([]),
+                    gr.Dropdown(choices=[], value=None),
+                    view.flags_frame([]),
+                    gr.Dropdown(choices=[], value=[]),
                 )
             sessions = review.sessions(tid, cls.id, f)
             return (
                 note_text,
                 f"Join code: **`{cls.join_code}`** · {len(students)} student{'s' if len(students) != 1 else ''}",
-                gr.Dropdown(choices=[("All students", 0), *[(view.clip(n, 60), i) for i, n in students]], value=f.student_id or 0),
+                gr.Dropdown(
+                    choices=[("All students", 0), *[(view.clip(n, 60), i) for i, n in students]],
+                    value=f.student_id or 0,
+                ),
                 view.overview_frame(review.overview(tid, cls.id, f)),
                 view.sessions_frame(sessions),
                 gr.Dropdown(choices=[view.session_choice(s) for s in sessions]),
                 view.flags_frame(review.flags_for_class(tid, cls.id, f)),
-                gr.Dropdown(choices=[(f"{view.clip(n, 60)} · #{i}", i) for i, n in students], value=[]),  # 400 "Alice"s stay apart
+                gr.Dropdown(
+                    choices=[(f"{view.clip(n, 60)} · #{i}", i) for i, n in students], value=[]
+                ),  # 400 "Alice"s stay apart
             )
 
         def plots(class_id, student_id, since_text, until_text, flag, query, request: gr.Request):
@@ -269,14 +325,21 @@ def build(review: TeacherReview) -> gr.Blocks:
             prog = review.progress(tid, cls.id, f) if cls else progress([])
             whole = review.progress(tid, cls.id, replace(f, student_id=None)) if cls and f.student_id else None
             who = dict(students).get(f.student_id, "Class") if f.student_id else "Class"
-            return view.rate_over_time_plot(prog, whole), view.topic_plot(prog, who), view.missed_plot(prog), view.missed_frame(prog)
+            return (
+                view.rate_over_time_plot(prog, whole),
+                view.topic_plot(prog, who),
+                view.missed_plot(prog),
+                view.missed_frame(prog),
+            )
 
         def class_choices(tid: int) -> list[tuple[str, int]]:
             return [(f"{view.clip(c.name, 60)} ({c.join_code})", c.id) for c in review.classes_for_teacher(tid)]
 
         def on_load(request: gr.Request):
             choices = class_choices(_teacher(review, request))
-            return f"Signed in as **{view.clip(request.username, 64)}** · [Log out]({PATH}/logout)", gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+            return f"Signed in as **{view.clip(request.username or '', 64)}** · [Log out]({PATH}/logout)", gr.Dropdown(
+                choices=choices, value=choices[0][1] if choices else None
+            )
 
         def on_create(name: str, request: gr.Request):
             tid = _teacher(review, request)
@@ -295,7 +358,11 @@ def build(review: TeacherReview) -> gr.Blocks:
             row = evt.row_value or []
             session_id = int(row[0]) if row and str(row[0]).isdigit() else None
             found = review.transcript(tid, session_id) if session_id else None
-            return gr.Dropdown(value=session_id if found else None), view.transcript_html(found), gr.Tabs(selected="transcript")
+            return (
+                gr.Dropdown(value=session_id if found else None),
+                view.transcript_html(found),
+                gr.Tabs(selected="transcript"),
+            )
 
         def on_flag_row(evt: gr.SelectData):
             row = evt.row_value or []
@@ -335,7 +402,9 @@ def build(review: TeacherReview) -> gr.Blocks:
             rotated = review.rotate_code(tid, int(class_id)) if class_id else None
             if rotated is None:
                 raise gr.Error("Pick one of your classes first.")
-            return f"New join code: **`{rotated.join_code}`**. The old code no longer works.", gr.Dropdown(choices=class_choices(tid), value=rotated.id)
+            return f"New join code: **`{rotated.join_code}`**. The old code no longer works.", gr.Dropdown(
+                choices=class_choices(tid), value=rotated.id
+            )
 
         def on_remove(class_id, picked, confirmation, request: gr.Request):
             """Several students out of the class at once; a forged id (another class's) is ignored."""
@@ -353,7 +422,7 @@ def build(review: TeacherReview) -> gr.Blocks:
             return f"{removed} student{'s' if removed != 1 else ''} removed from the class.", "", gr.Dropdown(value=[])
 
         # One documented endpoint per action (gradio_client names); the repeats are undocumented.
-        quiet = dict(inputs=filters, api_visibility="undocumented")
+        quiet: dict[str, Any] = dict(inputs=filters, api_visibility="undocumented")
 
         def then_refresh(event) -> None:
             event.then(refresh, outputs=refresh_outputs, **quiet).then(plots, outputs=plot_outputs, **quiet)
@@ -381,35 +450,65 @@ def build(review: TeacherReview) -> gr.Blocks:
         session_pick.input(on_session, inputs=session_pick, outputs=transcript, api_name="transcript")
         flags_table.select(on_flag_row, outputs=flag_id, api_visibility="undocumented")
         sessions_table.select(on_session_row, outputs=[session_pick, transcript, tabs], api_visibility="undocumented")
-        reviewed = review_btn.click(on_review, inputs=[flag_id, note, session_pick], outputs=[status, note], api_name="review_flag")
+        reviewed = review_btn.click(
+            on_review, inputs=[flag_id, note, session_pick], outputs=[status, note], api_name="review_flag"
+        )
         reviewed.then(refresh, outputs=refresh_outputs, **quiet).then(
             on_session, inputs=session_pick, outputs=transcript, api_visibility="undocumented"
         )
-        then_refresh(rotate_btn.click(on_rotate, inputs=class_pick, outputs=[roster_note, class_pick], api_name="rotate_code"))
-        then_refresh(remove_btn.click(
-            on_remove, inputs=[class_pick, remove_pick, remove_confirm], outputs=[roster_note, remove_confirm, remove_pick], api_name="remove_students"
-        ))
-        export_btn.click(on_export, inputs=[class_pick, student_pick, fmt, scope_pick], outputs=export_file, api_name="export")
-        then_refresh(delete_btn.click(
-            on_delete, inputs=[student_pick, confirm], outputs=[status, confirm, student_pick, export_file], api_name="delete_student"
-        ))
+        then_refresh(
+            rotate_btn.click(on_rotate, inputs=class_pick, outputs=[roster_note, class_pick], api_name="rotate_code")
+        )
+        then_refresh(
+            remove_btn.click(
+                on_remove,
+                inputs=[class_pick, remove_pick, remove_confirm],
+                outputs=[roster_note, remove_confirm, remove_pick],
+                api_name="remove_students",
+            )
+        )
+        export_btn.click(
+            on_export, inputs=[class_pick, student_pick, fmt, scope_pick], outputs=export_file, api_name="export"
+        )
+        then_refresh(
+            delete_btn.click(
+                on_delete,
+                inputs=[student_pick, confirm],
+                outputs=[status, confirm, student_pick, export_file],
+                api_name="delete_student",
+            )
+        )
     return page
 
 
-def mount(app: FastAPI, review: TeacherReview, throttle: LoginThrottle,
-          session_lifetime_s: float = SESSION_LIFETIME_S) -> None:
+def mount(
+    app: FastAPI, review: TeacherReview, throttle: LoginThrottle, session_lifetime_s: float = SESSION_LIFETIME_S
+) -> None:
     """Serve KaTeX at /static/katex and the teacher page at /teacher (call before mounting /)."""
     served: list = []
-    app.add_middleware(TeacherGate, gradio_app=lambda: served[0] if served else None,
-                       sign_in_valid=review.sign_in_valid, lifetime_s=session_lifetime_s)
+    app.add_middleware(
+        TeacherGate,
+        gradio_app=lambda: served[0] if served else None,
+        sign_in_valid=review.sign_in_valid,
+        lifetime_s=session_lifetime_s,
+    )
     app.add_middleware(ClientAddressMiddleware)
-    app.add_api_route(PATH, lambda: RedirectResponse(f"{PATH}/", status_code=307), methods=["GET"], include_in_schema=False)
+    app.add_api_route(
+        PATH, lambda: RedirectResponse(f"{PATH}/", status_code=307), methods=["GET"], include_in_schema=False
+    )
     app.mount(KATEX_URL, StaticFiles(directory=KATEX_DIR), name="katex")
     page = build(review)
     page.queue(default_concurrency_limit=4, max_size=64)
     gr.mount_gradio_app(
-        app, page, path=PATH, auth=make_auth(review, throttle),
+        app,
+        page,
+        path=PATH,
+        auth=make_auth(review, throttle),
         auth_message="Teachers: sign in to review your classes.",
-        show_error=False, enable_monitoring=False, mcp_server=False, css=CSS, footer_links=[],
+        show_error=False,
+        enable_monitoring=False,
+        mcp_server=False,
+        css=CSS,
+        footer_links=[],
     )
     served += [r.app for r in app.routes if isinstance(r, Mount) and r.path == PATH]

@@ -13,14 +13,20 @@ from datetime import datetime, timedelta
 import matplotlib
 
 matplotlib.use("Agg")  # no display; figures are rendered to images
-import matplotlib.dates as mdates  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from tutor.teaching.review import FlagListing, SessionSummary, StudentSummary, Transcript  # noqa: E402
-from tutor.teaching.flags import LABELS  # noqa: E402
-from ui.math_markdown import formula_ok, render_html  # noqa: E402
-from tutor.teaching.review import Progress  # noqa: E402
+from tutor.teaching.flags import LABELS
+from tutor.teaching.review import (
+    FlagListing,
+    Progress,
+    SessionSummary,
+    StudentSummary,
+    Transcript,
+)
+from ui.math_markdown import formula_ok, render_html
 
 MAX_CELL = 120
 MAX_LINES = 6
@@ -33,9 +39,13 @@ TRANSCRIPT_CSS = """
 .transcript .flag { border-left: 4px solid #dc2626; padding: .25rem .5rem; margin: .25rem 0; background: #fef2f2; }
 .transcript .flag.reviewed { border-color: #9ca3af; background: #f3f4f6; }
 .transcript details.reasoning { background: #f9fafb; padding: .25rem .75rem; border-radius: 6px; }
-.transcript .final { border: 2px solid #16a34a; border-radius: 8px; padding: .25rem 1rem; background: #f0fdf4; display: inline-block; }
+.transcript .final {
+  border: 2px solid #16a34a; border-radius: 8px; padding: .25rem 1rem; background: #f0fdf4; display: inline-block;
+}
 .transcript table.attempts { border-collapse: collapse; }
-.transcript table.attempts td, .transcript table.attempts th { border: 1px solid #d1d5db; padding: .2rem .5rem; text-align: left; }
+.transcript table.attempts td, .transcript table.attempts th {
+  border: 1px solid #d1d5db; padding: .2rem .5rem; text-align: left;
+}
 .transcript .verdict-correct { color: #15803d; font-weight: 600; }
 .transcript .verdict-wrong { color: #b91c1c; font-weight: 600; }
 """
@@ -65,13 +75,27 @@ def overview_frame(rows: list[StudentSummary]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Student": clip(r.name, 60), "Open flags": r.open_flags, "Sessions": r.sessions, "Questions": r.questions,
-                "Answers checked": r.attempts, "Correct": r.correct, "Correct rate": percent(r.correct, r.attempts),
+                "Student": clip(r.name, 60),
+                "Open flags": r.open_flags,
+                "Sessions": r.sessions,
+                "Questions": r.questions,
+                "Answers checked": r.attempts,
+                "Correct": r.correct,
+                "Correct rate": percent(r.correct, r.attempts),
                 "Last active": when(r.last_active_at),
             }
             for r in rows
         ],
-        columns=["Student", "Open flags", "Sessions", "Questions", "Answers checked", "Correct", "Correct rate", "Last active"],
+        columns=[
+            "Student",
+            "Open flags",
+            "Sessions",
+            "Questions",
+            "Answers checked",
+            "Correct",
+            "Correct rate",
+            "Last active",
+        ],
     )
 
 
@@ -83,8 +107,14 @@ def session_choice(s: SessionSummary) -> tuple[str, int]:
 def sessions_frame(rows: list[SessionSummary]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"Session": s.session_id, "Student": clip(s.student_name, 60), "First question": clip(s.title),
-             "Questions": s.questions, "Open flags": s.open_flags, "Last activity": when(s.updated_at)}
+            {
+                "Session": s.session_id,
+                "Student": clip(s.student_name, 60),
+                "First question": clip(s.title),
+                "Questions": s.questions,
+                "Open flags": s.open_flags,
+                "Last activity": when(s.updated_at),
+            }
             for s in rows
         ],
         columns=["Session", "Student", "First question", "Questions", "Open flags", "Last activity"],
@@ -94,9 +124,17 @@ def sessions_frame(rows: list[SessionSummary]) -> pd.DataFrame:
 def flags_frame(rows: list[FlagListing]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"Flag": r.flag.id, "Status": "reviewed" if r.flag.reviewed else "open", "Kind": flag_label(r.flag.kind),
-             "Student": clip(r.student_name, 60), "Session": r.session_id, "Question": clip(r.question),
-             "Detail": clip(r.flag.detail), "Raised": when(r.flag.created_at), "Note": clip(r.flag.note or "")}
+            {
+                "Flag": r.flag.id,
+                "Status": "reviewed" if r.flag.reviewed else "open",
+                "Kind": flag_label(r.flag.kind),
+                "Student": clip(r.student_name, 60),
+                "Session": r.session_id,
+                "Question": clip(r.question),
+                "Detail": clip(r.flag.detail),
+                "Raised": when(r.flag.created_at),
+                "Note": clip(r.flag.note or ""),
+            }
             for r in rows
         ],
         columns=["Flag", "Status", "Kind", "Student", "Session", "Question", "Detail", "Raised", "Note"],
@@ -105,8 +143,15 @@ def flags_frame(rows: list[FlagListing]) -> pd.DataFrame:
 
 def missed_frame(progress: Progress) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"Question": clip(m.question), "Wrong answers": m.wrong, "Answers checked": m.attempts, "Students": m.students}
-         for m in progress.most_missed],
+        [
+            {
+                "Question": clip(m.question),
+                "Wrong answers": m.wrong,
+                "Answers checked": m.attempts,
+                "Students": m.students,
+            }
+            for m in progress.most_missed
+        ],
         columns=["Question", "Wrong answers", "Answers checked", "Students"],
     )
 
@@ -130,19 +175,26 @@ def transcript_html(t: Transcript | None) -> str:
     for n, entry in enumerate(t.entries, 1):
         m = entry.message
         out.append(f'<section class="entry" data-message-id="{m.id}">')
-        out.append(f"<h3>Question {n}</h3><div class=\"question\">{_md(m.question)}</div>")
-        out.append(f'<p class="meta">Asked {when(m.created_at)} · reply {e(m.status)} · model {e(clip(m.model_id, 80))}</p>')
+        out.append(f'<h3>Question {n}</h3><div class="question">{_md(m.question)}</div>')
+        out.append(
+            f'<p class="meta">Asked {when(m.created_at)} · reply {e(m.status)} · model {e(clip(m.model_id, 80))}</p>'
+        )
         if entry.flags:
             out.append('<ul class="flags">')
             for f in entry.flags:
                 state = f"reviewed {when(f.reviewed_at)}" if f.reviewed else "open"
                 note = f" — note: {e(f.note)}" if f.note else ""
                 css = "flag reviewed" if f.reviewed else "flag"
-                out.append(f'<li class="{css}">⚑ Flag #{f.id} · {e(flag_label(f.kind))}: {e(f.detail)} ({state}){note}</li>')
+                out.append(
+                    f'<li class="{css}">⚑ Flag #{f.id} · {e(flag_label(f.kind))}: {e(f.detail)} ({state}){note}</li>'
+                )
             out.append("</ul>")
         if m.reasoning:
             out.append(f'<details class="reasoning"><summary>Thinking</summary>{_md(m.reasoning)}</details>')
-        out.append(f'<h4>Solution</h4><div class="solution">{_md(m.solution) if m.solution else "<p><em>(no reply saved)</em></p>"}</div>')
+        out.append(
+            f"<h4>Solution</h4><div "
+            f'class="solution">{_md(m.solution) if m.solution else "<p><em>(no reply saved)</em></p>"}</div>'
+        )
         if m.error:
             out.append(f'<p class="error">Error: {e(m.error)}</p>')
         if m.final_answer:
@@ -150,9 +202,14 @@ def transcript_html(t: Transcript | None) -> str:
             shown = f'<span class="math-inline">{tex}</span>' if formula_ok(m.final_answer) else f"<code>{tex}</code>"
             out.append(f'<p>Final answer: <span class="final">{shown}</span></p>')
         if entry.attempts:
-            out.append('<table class="attempts"><caption>Answer attempts</caption><thead><tr><th>Checked</th><th>Answer</th><th>Verdict</th><th>Feedback</th></tr></thead><tbody>')
+            out.append(
+                '<table class="attempts"><caption>Answer '
+                "attempts</caption><thead><tr><th>Checked</th><th>Answer</th><th>Verdict</th><th>Feedback</th></tr></thead><tbody>"
+            )
             for a in entry.attempts:
-                verdict = "Correct" if a.correct else ("Not quite" if a.status == "incorrect" else a.status.capitalize())
+                verdict = (
+                    "Correct" if a.correct else ("Not quite" if a.status == "incorrect" else a.status.capitalize())
+                )
                 css = "verdict-correct" if a.correct else "verdict-wrong"
                 out.append(
                     f"<tr><td>{when(a.created_at)}</td><td><code>{e(clip(a.answer, 300))}</code></td>"
@@ -201,12 +258,26 @@ def rate_over_time_plot(progress: Progress, class_progress: Progress | None = No
         title += f" — class, and the {MAX_LINES} students with the lowest rate"
     for name in lowest:
         pts = progress.by_student[name]
-        ax.plot([p.day for p in pts], [100 * p.rate for p in pts], marker="o", linewidth=1, alpha=0.7, label=_label(name, 24))
+        # matplotlib takes dates through its unit converters; its stubs list only numbers
+        ax.plot(
+            [p.day for p in pts],  # type: ignore[arg-type]
+            [100 * p.rate for p in pts],
+            marker="o",
+            linewidth=1,
+            alpha=0.7,
+            label=_label(name, 24),
+        )
     daily = (class_progress or progress).class_daily
-    ax.plot([p.day for p in daily], [100 * p.rate for p in daily], color="black", linewidth=2.5, label="Class")
+    ax.plot(
+        [p.day for p in daily],  # type: ignore[arg-type]  # dates, as above
+        [100 * p.rate for p in daily],
+        color="black",
+        linewidth=2.5,
+        label="Class",
+    )
     first, last = daily[0].day, daily[-1].day
     if (last - first).days < 2:  # a single day would otherwise span years of empty axis
-        ax.set_xlim(first - timedelta(days=1), last + timedelta(days=1))
+        ax.set_xlim(first - timedelta(days=1), last + timedelta(days=1))  # type: ignore[arg-type]  # dates, as above
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.set_ylim(-5, 105)
@@ -245,5 +316,7 @@ def missed_plot(progress: Progress) -> Figure:
     ax.barh([_label(m.question, 50) for m in rows], [m.wrong for m in rows], color="#dc2626")
     ax.set_xlabel("wrong answers")
     ax.set_title("Most-missed questions")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    locator = ax.xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+        locator.set_params(integer=True)
     return fig

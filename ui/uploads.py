@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from fastapi import FastAPI
+from gradio.routes import App
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount
 
@@ -47,7 +48,7 @@ class NoUploads:
 def refuse_uploads(app: FastAPI) -> FastAPI:
     """Apply the above to every Gradio app mounted on ``app``; returns ``app``."""
     for route in app.routes:
-        if not (isinstance(route, Mount) and hasattr(route.app, "get_blocks")):
+        if not (isinstance(route, Mount) and isinstance(route.app, App)):  # a Gradio app
             continue
         gradio_app = route.app
         gradio_app.add_middleware(NoUploads)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ui.math_markdown import prepare_markdown
 from tutor.teaching.practice_service import MAX_WORKING_CHARS, WorkingChecker, WorkingReport
+from ui.math_markdown import prepare_markdown
 
-LATEX = [
+LATEX: list[dict[str, str | bool]] = [
     {"left": "\\[", "right": "\\]", "display": True},
     {"left": "\\(", "right": "\\)", "display": False},
 ]
@@ -51,9 +51,15 @@ def report_markdown(report: WorkingReport) -> str:
 
 def build_working_tab(checker: WorkingChecker, identity: gr.BrowserState) -> None:
     """``identity`` keys ``checker``'s per-student limit on checks; working is not stored."""
-    gr.Markdown("Write your working one step per line. The tutor finds the first line that does not follow from the line before.")
+    gr.Markdown(
+        "Write your working one step per line. The tutor finds the first line that does not follow from the line "
+        "before."
+    )
     working = gr.Textbox(
-        label="Your working", lines=6, max_lines=30, max_length=MAX_WORKING_CHARS,
+        label="Your working",
+        lines=6,
+        max_lines=30,
+        max_length=MAX_WORKING_CHARS,
         placeholder="2x + 3 = 7\n2x = 4\nx = 2",
     )
     check = gr.Button("Check my working", variant="primary")
@@ -63,4 +69,10 @@ def build_working_tab(checker: WorkingChecker, identity: gr.BrowserState) -> Non
         token = state.get("token") if isinstance(state, dict) else None
         return report_markdown(checker.check(token if isinstance(token, str) else None, text or ""))
 
-    check.click(on_check, inputs=[working, identity], outputs=report, concurrency_limit=CHECKS_AT_ONCE, api_visibility="undocumented")
+    check.click(
+        on_check,
+        inputs=[working, identity],
+        outputs=report,
+        concurrency_limit=CHECKS_AT_ONCE,
+        api_visibility="undocumented",
+    )

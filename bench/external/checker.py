@@ -29,16 +29,20 @@ DEV = "answers_dev.jsonl"
 AGREE_TARGET = 95.0
 
 GRAY_DECIDED: dict[str, tuple[bool, str]] = {
-    "set {1,3} against an ordered pair; POLICY: points are ordered":
-        (False, "POLICY 'Points are ordered': a set {1, 3} is not the ordered pair (1, 3)"),
+    "set {1,3} against an ordered pair; POLICY: points are ordered": (
+        False,
+        "POLICY 'Points are ordered': a set {1, 3} is not the ordered pair (1, 3)",
+    ),
 }
 """Gray categories POLICY.md now decides one way for every row: (equal?, rule). A row
 whose label differs from the decision counts as a policy conflict."""
 
 GRAY_ROWS_DECIDED: dict[str, tuple[bool, str]] = {
-    "huggingface/Math-Verify@5d148cf:tests/test_numina_cases.py:121":
-        (False, "POLICY 'Functions': W(n) = 1 and W(n) = -1 is not W(x) = 1 or W(x) = -1 "
-                "(f(x) and f(y) differ, as in the policy-conflict row with strict=False)"),
+    "huggingface/Math-Verify@5d148cf:tests/test_numina_cases.py:121": (
+        False,
+        "POLICY 'Functions': W(n) = 1 and W(n) = -1 is not W(x) = 1 or W(x) = -1 "
+        "(f(x) and f(y) differ, as in the policy-conflict row with strict=False)",
+    ),
 }
 """Single gray rows (by origin) where the category's usual decision does not apply."""
 
@@ -82,13 +86,16 @@ def _math_verify(row: dict) -> bool:
         pred = parse(row["answer"], targets)
         if not gold or not pred:
             return False
-        return bool(verify(
-            gold, pred,
-            float_rounding=kwargs.get("precision", 6),
-            strict=kwargs.get("strict", True),
-            allow_set_relation_comp=kwargs.get("allow_set_relation_comp", False),
-        ))
-    except Exception:
+        return bool(
+            verify(
+                gold,
+                pred,
+                float_rounding=kwargs.get("precision", 6),
+                strict=kwargs.get("strict", True),
+                allow_set_relation_comp=kwargs.get("allow_set_relation_comp", False),
+            )
+        )
+    except Exception:  # noqa: BLE001 - a parse or verify failure counts as a wrong answer
         return False
 
 

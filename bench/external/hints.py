@@ -21,7 +21,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from external import Section, read_jsonl
-
 from tutor.leak_screen import screen_hint
 
 POSITIVE = frozenset({"yes_correct"})
@@ -46,7 +45,8 @@ def measure(eval_dir: Path) -> Section:
     truth = [r.get("label") in POSITIVE for r in rows]
     bare = [screen_hint(r["response"], str(r["reference"])).leaked for r in rows]
     with_context = [
-        screen_hint(r["response"], str(r["reference"]), context=r.get("conversation_history") or "").leaked for r in rows
+        screen_hint(r["response"], str(r["reference"]), context=r.get("conversation_history") or "").leaked
+        for r in rows
     ]
     section = Section("hints (MRBench reveals-answer)")
     section.rows.append(("rows / positives (yes_correct)", f"{len(rows)} / {sum(truth)}", ""))

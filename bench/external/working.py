@@ -1,4 +1,4 @@
-""""Check my working" against teacher-annotated first wrong steps (``pedagogy_dev.jsonl``).
+""" "Check my working" against teacher-annotated first wrong steps (``pedagogy_dev.jsonl``).
 
 Rows with ``task == "check_working"``: ``kind`` ``student_incorrect`` (a student's solution
 with ``first_error_step``, the 0-based index of the first wrong step) or
@@ -120,14 +120,20 @@ def measure(eval_dir: Path) -> Section:
                 verdicts += 1
                 if wrong == first:
                     located += 1
-                    located_list.append(f"located item {r.get('item')} step {wrong}: {steps[wrong][:160]!r} — {message[:160]}")
+                    located_list.append(
+                        f"located item {r.get('item')} step {wrong}: {steps[wrong][:160]!r} — {message[:160]}"
+                    )
                 elif isinstance(first, int) and wrong < first:
                     before_wrong += 1
-                    listing.append(f"WRONGLY MARKED item {r.get('item')} student step {wrong} (annotated first error {first}): "
-                                   f"{steps[wrong][:200]!r} — {message[:200]}")
+                    listing.append(
+                        f"WRONGLY MARKED item {r.get('item')} student step {wrong} (annotated first error {first}): "
+                        f"{steps[wrong][:200]!r} — {message[:200]}"
+                    )
         elif wrong is not None:
             ref_wrong += 1
-            listing.append(f"WRONGLY MARKED item {r.get('item')} reference step {wrong}: {steps[wrong][:200]!r} — {message[:200]}")
+            listing.append(
+                f"WRONGLY MARKED item {r.get('item')} reference step {wrong}: {steps[wrong][:200]!r} — {message[:200]}"
+            )
     n = len(students)
     holds, false, unread = _first_error_lines(students)
     pct = f"{100 * located / n:.1f}%" if n else "n/a"

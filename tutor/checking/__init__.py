@@ -44,7 +44,7 @@ def check_answer(answer: str, reference: str, *, timeout: float = 2.0) -> Verdic
         return Verdict("timeout", _BUSY_FEEDBACK, busy=True)
     except pool.CheckTimeout:
         return Verdict("timeout", _TIMEOUT_FEEDBACK)
-    except Exception:  # a bug in a worker must not reach the caller
+    except Exception:  # noqa: BLE001 - a bug in a worker must not reach the caller
         return Verdict("unparseable", _FAILED_FEEDBACK)
     return Verdict(out["status"], out["feedback"], out["answer_latex"])
 
@@ -55,7 +55,7 @@ def parse_preview(answer: str, *, timeout: float = 2.0) -> str | None:
         return None
     try:
         return tasks.preview(answer, timeout)["answer_latex"]
-    except Exception:
+    except Exception:  # noqa: BLE001 - no preview rather than an error
         return None
 
 

@@ -7,6 +7,7 @@ cheaply and nothing user-derived is ``str()``-ed on an error path.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import sympy
@@ -16,12 +17,23 @@ from .display import expr_latex, to_latex
 from .latex_parser import parse_latex
 from .lexer import Ambiguous, ParseError
 from .limits import check_cost
-from .nodes import Delim, Items, MatrixNode, Rel, SetOp
+from .nodes import DEG, PCT, PM, Delim, Items, MatrixNode, Rel, SetOp
 from .plain_parser import parse_text
-from .nodes import DEG, PCT, PM
 from .shapes import (
-    Num, Point, _assignment, _stem, _tuple_assignment, as_equation, as_matrix, as_point, as_points,
-    as_realset, as_solutions, is_setlike, named_value, to_num,
+    Num,
+    Point,
+    _assignment,
+    _stem,
+    _tuple_assignment,
+    as_equation,
+    as_matrix,
+    as_point,
+    as_points,
+    as_realset,
+    as_solutions,
+    is_setlike,
+    named_value,
+    to_num,
 )
 from .text import extract
 
@@ -61,7 +73,7 @@ def _validate(node: object) -> None:
 
 def _safe(text: str, limit: int = 40) -> str:
     """Text derived from student input, fit for feedback: no markup characters."""
-    cleaned = "".join(ch for ch in text if ch not in "<>&\"`$\\{}")
+    cleaned = "".join(ch for ch in text if ch not in '<>&"`$\\{}')
     return cleaned[:limit] + ("…" if len(cleaned) > limit else "")
 
 
@@ -99,7 +111,9 @@ def check(answer: str, reference: str) -> dict:
     try:
         ok, feedback = judge(node, ref)
     except ParseError as exc:
-        return _verdict("unparseable", f"I read your answer as ${shown}$ but could not use it: {_safe(str(exc), 80)}.", shown)
+        return _verdict(
+            "unparseable", f"I read your answer as ${shown}$ but could not use it: {_safe(str(exc), 80)}.", shown
+        )
     return _verdict("correct" if ok else "incorrect", feedback, shown)
 
 
@@ -226,8 +240,11 @@ def _unreadable(text: str, exc: ParseError) -> str:
         return "I could not find an answer to check. Type your final answer, for example 3/4 or x = 2."
     where = ""
     if 0 <= exc.pos < len(text):
-        where = f" near “{_safe(text[exc.pos:exc.pos + 12])}”"
-    return f"I could not read your answer{where}: {_safe(str(exc), 80)}. Use plain maths such as 2x + 1, sqrt(3), 3/4 or x = 2."
+        where = f" near “{_safe(text[exc.pos : exc.pos + 12])}”"
+    return (
+        f"I could not read your answer{where}: {_safe(str(exc), 80)}. Use plain maths such as 2x + 1, sqrt(3), "
+        f"3/4 or x = 2."
+    )
 
 
 # -- judging ---------------------------------------------------------------------
@@ -334,11 +351,16 @@ def _match_values(answers: list[Num], refs: list[Num]) -> tuple[bool, str]:
     parts = []
     if extras:
         listed = ", ".join(f"${expr_latex(e.shown)}$" for e in extras[:4])
-        parts.append(f"{listed} {'is' if len(extras) == 1 else 'are'} not {'a solution' if len(extras) == 1 else 'solutions'}.")
+        parts.append(
+            f"{listed} {'is' if len(extras) == 1 else 'are'} not {'a solution' if len(extras) == 1 else 'solutions'}."
+        )
     if missing:
         parts.append(f"{missing} solution{'s are' if missing > 1 else ' is'} missing.")
     if not answers:
-        parts = [f"There {'is' if len(refs) == 1 else 'are'} {len(refs)} solution{'s' if len(refs) > 1 else ''}; check again."]
+        parts = [
+            f"There {'is' if len(refs) == 1 else 'are'} {len(refs)} solution{'s' if len(refs) > 1 else ''}; check "
+            f"again."
+        ]
     return False, " ".join(parts)
 
 
@@ -382,7 +404,9 @@ def _judge_points(node: object, ref: object, refs: list[Point]) -> tuple[bool, s
     (``(0, 1) ∪ (2, 3)``) is compared as a set.
     """
     if is_setlike(node) and all(_increasing(p) for p in refs) and as_points(node) is None:
-        return _judge_set(node, Items(ref.items, (",",) * (len(ref.items) - 1)) if isinstance(ref, (Items, Delim)) else ref)
+        return _judge_set(
+            node, Items(ref.items, (",",) * (len(ref.items) - 1)) if isinstance(ref, (Items, Delim)) else ref
+        )
     answers = as_points(node)
     if answers is None:
         single = as_point(node)
@@ -395,7 +419,9 @@ def _judge_points(node: object, ref: object, refs: list[Point]) -> tuple[bool, s
         return True, "Correct."
     parts = []
     if extra:
-        parts.append(f"{extra} of your points {'is' if extra == 1 else 'are'} not {'a solution' if extra == 1 else 'solutions'}.")
+        parts.append(
+            f"{extra} of your points {'is' if extra == 1 else 'are'} not {'a solution' if extra == 1 else 'solutions'}."
+        )
     if missing:
         parts.append(f"{missing} solution{'s are' if missing > 1 else ' is'} missing.")
     return False, " ".join(parts)
@@ -403,8 +429,13 @@ def _judge_points(node: object, ref: object, refs: list[Point]) -> tuple[bool, s
 
 def _judge_point(node: object, ref: object) -> tuple[bool, str]:
     rp = as_point(ref)
+    assert rp is not None, "judged as a point, but the reference does not read as one"
     could_be_interval = isinstance(ref, Delim) and len(ref.items) == 2 and _increasing(rp)
-    if could_be_interval and (is_setlike(node) or (isinstance(node, Delim) and node.open + node.close != ref.open + ref.close)):
+    if (
+        could_be_interval
+        and isinstance(ref, Delim)  # (so too for the type checker)
+        and (is_setlike(node) or (isinstance(node, Delim) and node.open + node.close != ref.open + ref.close))
+    ):
         return _judge_set(node, ref)
     ap = as_point(node)
     if ap is None:
@@ -439,7 +470,7 @@ def _links(rel: object) -> list[tuple[str, sympy.Expr]] | None:
         return None
     terms = [to_num(t).expr for t in rel.terms]
     out = []
-    for (a, b), op in zip(zip(terms, terms[1:]), rel.ops):
+    for (a, b), op in zip(itertools.pairwise(terms), rel.ops):
         if op in _FLIP:
             a, b, op = b, a, _FLIP[op]
         out.append((op, sympy.Add(b, -a)))
@@ -450,8 +481,10 @@ def _relations_equal(a: list, r: list) -> bool:
     if len(a) != len(r):
         return False
     for order in (a, a[::-1]):
-        if all(x[0] == y[0] and (cmp.proportional(x[1], y[1]) if x[0] == "!=" else cmp.positive_multiple(x[1], y[1]))
-               for x, y in zip(order, r)):
+        if all(
+            x[0] == y[0] and (cmp.proportional(x[1], y[1]) if x[0] == "!=" else cmp.positive_multiple(x[1], y[1]))
+            for x, y in zip(order, r)
+        ):
             return True
     return False
 
@@ -519,6 +552,3 @@ def _judge_matrix(node: object, ref: sympy.ImmutableMatrix) -> tuple[bool, str]:
     if not wrong:
         return True, "Correct."
     return False, f"Not quite: {wrong} entr{'y is' if wrong == 1 else 'ies are'} wrong."
-
-
-

@@ -59,8 +59,10 @@ def numeric(x: sympy.Expr, dps: int, subs: dict | None = None) -> mpmath.mpc | N
         if not (re.is_Number and im.is_Number) or not (re.is_finite and im.is_finite):
             return None
         with mpmath.workdps(dps + 10):
-            return mpmath.mpc(mpmath.mpf(re._mpf_ if re.is_Float else sympy.Float(re, dps)._mpf_),
-                              mpmath.mpf(im._mpf_ if im.is_Float else sympy.Float(im, dps)._mpf_))
+            return mpmath.mpc(
+                mpmath.mpf(re._mpf_ if re.is_Float else sympy.Float(re, dps)._mpf_),
+                mpmath.mpf(im._mpf_ if im.is_Float else sympy.Float(im, dps)._mpf_),
+            )
     except (TypeError, ValueError, ZeroDivisionError, AttributeError, ArithmeticError):
         return None
 
@@ -109,7 +111,9 @@ def sample_points(free: list[sympy.Symbol], n: int, negative: bool = False, mixe
         point = {}
         for j, s in enumerate(free):
             sg = (-1) ** (j + k) if mixed else sign
-            point[s] = sympy.Rational(sg * rng.randint(600, 2900), 1000) + sympy.Rational(sg * rng.randint(1, 997), 10**6)
+            point[s] = sympy.Rational(sg * rng.randint(600, 2900), 1000) + sympy.Rational(
+                sg * rng.randint(1, 997), 10**6
+            )
         out.append(point)
     return out
 
@@ -130,9 +134,8 @@ def _functions_equal(a: sympy.Expr, b: sympy.Expr, free: list[sympy.Symbol]) -> 
     extra = sample_points(free, 3, negative=True) + (sample_points(free, 2, mixed=True) if len(free) > 1 else [])
     for point in extra:
         va, vb = numeric(a, 30, point), numeric(b, 30, point)
-        if va is not None and vb is not None and va.imag == 0 and vb.imag == 0:
-            if not close(va, vb, 1e-20, 1e-25):
-                return False
+        if va is not None and vb is not None and va.imag == 0 and vb.imag == 0 and not close(va, vb, 1e-20, 1e-25):
+            return False
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy
 
-from .nodes import DEG, PCT, PM, RATIO, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp
+from .nodes import DEG, PCT, PM, RATIO, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp, sigfig_digits
 
 MAX_LATEX = 600
 
@@ -18,9 +18,19 @@ _SEP = {",": ", ", ";": "; ", "or": r"\text{ or }", "and": r"\text{ and }"}
 
 
 _FUNC_TEX = {
-    "sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "sec": r"\sec", "csc": r"\csc", "cot": r"\cot",
-    "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "sinh": r"\sinh", "cosh": r"\cosh",
-    "tanh": r"\tanh", "log": r"\ln",
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tan": r"\tan",
+    "sec": r"\sec",
+    "csc": r"\csc",
+    "cot": r"\cot",
+    "asin": r"\arcsin",
+    "acos": r"\arccos",
+    "atan": r"\arctan",
+    "sinh": r"\sinh",
+    "cosh": r"\cosh",
+    "tanh": r"\tanh",
+    "log": r"\ln",
 }
 _ADD, _MUL, _POW = 1, 2, 3
 
@@ -50,7 +60,7 @@ def _decimal(x: sympy.Mul) -> sympy.Float | None:
     marks = [a for a in x.args if isinstance(a, sympy.Symbol) and SIGFIG.fullmatch(a.name)]
     rest = [a for a in x.args if a not in marks]
     if marks and len(rest) == 1 and rest[0].is_Number:
-        return sympy.Float(rest[0], int(SIGFIG.fullmatch(marks[0].name).group(1)))
+        return sympy.Float(rest[0], sigfig_digits(marks[0].name))
     return None
 
 

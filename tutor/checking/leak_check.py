@@ -27,7 +27,7 @@ same thing. Only the first MAX_KNOWN are read; each number is parsed by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 
 import sympy
@@ -115,7 +115,7 @@ def _known_values(ref: object, known: object) -> list[set[str]]:
     return out
 
 
-def _restated(windows: list[set[str]], candidate: list) -> bool:
+def _restated(windows: list[set[str]], candidate: Sequence) -> bool:
     """Does a weak candidate share a word with a place where the dialogue wrote the answer?"""
     if len(candidate) < 4 or candidate[2] is not True or not isinstance(candidate[3], list):
         return False

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -38,36 +39,189 @@ class Ambiguous(ParseError):
 class Token:
     kind: str
     """NUM NAME CONST FUNC OP REL KW UNIT TEXTFUNC FRAC SQRT BINOM MATBEGIN MATEND END"""
-    value: object
+    value: Any
+    """By kind: a sympy number (NUM), a constant (CONST), the operator, word or name (OP, REL, KW,
+    NAME, ...), None (END)."""
     text: str
     pos: int
     space_before: bool = False
 
 
 FUNCTIONS = {
-    "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan",
-    "asin", "acos", "atan", "sinh", "cosh", "tanh", "ln", "log", "exp", "sqrt",
-    "cbrt", "abs", "floor", "ceil", "factorial", "cosec", "asinh", "acosh", "atanh",
-    "arcsinh", "arccosh", "arctanh", "arsinh", "arcosh", "artanh", "sech", "csch", "coth",
-    "arccot", "acot", "arcsec", "asec", "arccsc", "acsc",
+    "sin",
+    "cos",
+    "tan",
+    "sec",
+    "csc",
+    "cot",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "ln",
+    "log",
+    "exp",
+    "sqrt",
+    "cbrt",
+    "abs",
+    "floor",
+    "ceil",
+    "factorial",
+    "cosec",
+    "asinh",
+    "acosh",
+    "atanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "arsinh",
+    "arcosh",
+    "artanh",
+    "sech",
+    "csch",
+    "coth",
+    "arccot",
+    "acot",
+    "arcsec",
+    "asec",
+    "arccsc",
+    "acsc",
 }
 CONSTANT_WORDS = {"pi": "pi", "oo": "oo", "inf": "oo", "infty": "oo", "infinity": "oo"}
 GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
-    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau",
-    "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta",
-    "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Omega",
 }
 UNIT_WORDS = {
-    "mm", "cm", "m", "km", "in", "inch", "inches", "ft", "feet", "foot", "yd", "yards",
-    "mi", "mile", "miles", "meter", "meters", "metre", "metres", "g", "kg", "mg", "gram",
-    "grams", "lb", "lbs", "pounds", "oz", "ounces", "s", "sec", "secs", "second",
-    "seconds", "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours",
-    "day", "days", "week", "weeks", "year", "years", "ml", "mL", "l", "L", "liter",
-    "liters", "litre", "litres", "gal", "gallons", "units", "unit", "sq", "square",
-    "cubic", "deg", "degree", "degrees", "rad", "rads", "radian", "radians", "dollars",
-    "dollar", "cents", "cent", "mph", "kph", "km/h", "people", "students",
-    "cm2", "m2", "cm3", "m3", "N", "J", "W", "V", "Hz", "kmh", "pts", "points",
+    "mm",
+    "cm",
+    "m",
+    "km",
+    "in",
+    "inch",
+    "inches",
+    "ft",
+    "feet",
+    "foot",
+    "yd",
+    "yards",
+    "mi",
+    "mile",
+    "miles",
+    "meter",
+    "meters",
+    "metre",
+    "metres",
+    "g",
+    "kg",
+    "mg",
+    "gram",
+    "grams",
+    "lb",
+    "lbs",
+    "pounds",
+    "oz",
+    "ounces",
+    "s",
+    "sec",
+    "secs",
+    "second",
+    "seconds",
+    "min",
+    "mins",
+    "minute",
+    "minutes",
+    "h",
+    "hr",
+    "hrs",
+    "hour",
+    "hours",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "year",
+    "years",
+    "ml",
+    "mL",
+    "l",
+    "L",
+    "liter",
+    "liters",
+    "litre",
+    "litres",
+    "gal",
+    "gallons",
+    "units",
+    "unit",
+    "sq",
+    "square",
+    "cubic",
+    "deg",
+    "degree",
+    "degrees",
+    "rad",
+    "rads",
+    "radian",
+    "radians",
+    "dollars",
+    "dollar",
+    "cents",
+    "cent",
+    "mph",
+    "kph",
+    "km/h",
+    "people",
+    "students",
+    "cm2",
+    "m2",
+    "cm3",
+    "m3",
+    "N",
+    "J",
+    "W",
+    "V",
+    "Hz",
+    "kmh",
+    "pts",
+    "points",
 }
 SINGLE_LETTER_UNITS = {u for u in UNIT_WORDS if len(u) == 1}
 """``m``, ``g``, ``s``, ``h``…: read as a unit only after a number, with a space, ending
@@ -79,52 +233,184 @@ KEYWORDS = {"or": "or", "and": "and", "U": "union", "in": "in"}
 _LATEX = {
     **{f: ("FUNC", f) for f in FUNCTIONS if f not in {"sqrt", "cbrt", "abs", "ceil", "factorial"}},
     "operatorname": ("TEXTFUNC", "operatorname"),
-    "frac": ("FRAC", None), "dfrac": ("FRAC", None), "tfrac": ("FRAC", None),
-    "cfrac": ("FRAC", None), "sqrt": ("SQRT", None),
-    "binom": ("BINOM", None), "dbinom": ("BINOM", None), "tbinom": ("BINOM", None),
-    "cdot": ("OP", "*"), "times": ("OP", "*"), "ast": ("OP", "*"), "div": ("OP", "/"),
-    "pi": ("CONST", "pi"), "infty": ("CONST", "oo"), "infin": ("CONST", "oo"),
-    "le": ("REL", "<="), "leq": ("REL", "<="), "leqslant": ("REL", "<="),
-    "ge": ("REL", ">="), "geq": ("REL", ">="), "geqslant": ("REL", ">="),
-    "lt": ("REL", "<"), "gt": ("REL", ">"), "ne": ("REL", "!="), "neq": ("REL", "!="),
-    "approx": ("REL", "="), "equiv": ("REL", "="),
-    "pm": ("OP", "±"), "mp": ("OP", "∓"), "cup": ("KW", "union"), "cap": ("KW", "inter"),
-    "in": ("KW", "in"), "emptyset": ("CONST", "empty"), "varnothing": ("CONST", "empty"),
-    "lbrace": ("OP", "\\{"), "rbrace": ("OP", "\\}"), "{": ("OP", "\\{"), "}": ("OP", "\\}"),
-    "langle": ("OP", "("), "rangle": ("OP", ")"),
-    "lvert": ("OP", "|"), "rvert": ("OP", "|"), "vert": ("OP", "|"), "mid": ("OP", "|"),
-    "%": ("OP", "%"), "circ": ("OP", "°"), "degree": ("OP", "°"),
-    "textdegree": ("OP", "°"), "&": ("OP", "&"), "\\": ("OP", "\\\\"),
-    "text": ("TEXTFUNC", "text"), "textrm": ("TEXTFUNC", "text"),
-    "textnormal": ("TEXTFUNC", "text"), "mbox": ("TEXTFUNC", "text"),
-    "mathrm": ("TEXTFUNC", "mathrm"), "textbf": ("TEXTFUNC", "text"),
-    "textit": ("TEXTFUNC", "text"), "mathbb": ("TEXTFUNC", "mathbb"),
-    "land": ("KW", "and"), "lor": ("KW", "or"), "wedge": ("KW", "and"), "vee": ("KW", "or"),
-    "quad": ("KW", ","), "qquad": ("KW", ","),
+    "frac": ("FRAC", None),
+    "dfrac": ("FRAC", None),
+    "tfrac": ("FRAC", None),
+    "cfrac": ("FRAC", None),
+    "sqrt": ("SQRT", None),
+    "binom": ("BINOM", None),
+    "dbinom": ("BINOM", None),
+    "tbinom": ("BINOM", None),
+    "cdot": ("OP", "*"),
+    "times": ("OP", "*"),
+    "ast": ("OP", "*"),
+    "div": ("OP", "/"),
+    "pi": ("CONST", "pi"),
+    "infty": ("CONST", "oo"),
+    "infin": ("CONST", "oo"),
+    "le": ("REL", "<="),
+    "leq": ("REL", "<="),
+    "leqslant": ("REL", "<="),
+    "ge": ("REL", ">="),
+    "geq": ("REL", ">="),
+    "geqslant": ("REL", ">="),
+    "lt": ("REL", "<"),
+    "gt": ("REL", ">"),
+    "ne": ("REL", "!="),
+    "neq": ("REL", "!="),
+    "approx": ("REL", "="),
+    "equiv": ("REL", "="),
+    "pm": ("OP", "±"),
+    "mp": ("OP", "∓"),
+    "cup": ("KW", "union"),
+    "cap": ("KW", "inter"),
+    "in": ("KW", "in"),
+    "emptyset": ("CONST", "empty"),
+    "varnothing": ("CONST", "empty"),
+    "lbrace": ("OP", "\\{"),
+    "rbrace": ("OP", "\\}"),
+    "{": ("OP", "\\{"),
+    "}": ("OP", "\\}"),
+    "langle": ("OP", "("),
+    "rangle": ("OP", ")"),
+    "lvert": ("OP", "|"),
+    "rvert": ("OP", "|"),
+    "vert": ("OP", "|"),
+    "mid": ("OP", "|"),
+    "%": ("OP", "%"),
+    "circ": ("OP", "°"),
+    "degree": ("OP", "°"),
+    "textdegree": ("OP", "°"),
+    "&": ("OP", "&"),
+    "\\": ("OP", "\\\\"),
+    "text": ("TEXTFUNC", "text"),
+    "textrm": ("TEXTFUNC", "text"),
+    "textnormal": ("TEXTFUNC", "text"),
+    "mbox": ("TEXTFUNC", "text"),
+    "mathrm": ("TEXTFUNC", "mathrm"),
+    "textbf": ("TEXTFUNC", "text"),
+    "textit": ("TEXTFUNC", "text"),
+    "mathbb": ("TEXTFUNC", "mathbb"),
+    "land": ("KW", "and"),
+    "lor": ("KW", "or"),
+    "wedge": ("KW", "and"),
+    "vee": ("KW", "or"),
+    "quad": ("KW", ","),
+    "qquad": ("KW", ","),
 }
 _LATEX.update({g: ("NAME", g) for g in GREEK})
 _LATEX_SKIP = {
-    "left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "bigg", "Bigg",
-    "displaystyle", "textstyle", "limits", ",", ";", ":", "!", " ", "mathbf", "boldsymbol",
-    "bm", "mathit", "mathsf", "$", "middle",
+    "left",
+    "right",
+    "bigl",
+    "bigr",
+    "Bigl",
+    "Bigr",
+    "big",
+    "Big",
+    "bigg",
+    "Bigg",
+    "displaystyle",
+    "textstyle",
+    "limits",
+    ",",
+    ";",
+    ":",
+    "!",
+    " ",
+    "mathbf",
+    "boldsymbol",
+    "bm",
+    "mathit",
+    "mathsf",
+    "$",
+    "middle",
 }
 _MATRIX_ENVS = {"pmatrix", "bmatrix", "matrix", "Bmatrix", "smallmatrix", "array"}
 
 # Unicode to ASCII / LaTeX (before tokenising). Superscripts become ^(...)
 _UNICODE = {
-    "−": "-", "–": "-", "‐": "-", "‑": "-", "—": "-", "×": "*", "·": "*", "⋅": "*",
-    "∙": "*", "÷": "/", "≤": "<=", "≥": ">=", "⩽": "<=", "⩾": ">=", "≠": "!=", "≈": "=",
-    "π": " pi ", "∞": " oo ", "ℝ": " \\mathbb{R} ", "∅": " \\emptyset ", "∪": " \\cup ",
-    "∩": " \\cap ", "∈": " \\in ", "θ": " theta ", "α": " alpha ", "β": " beta ",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
-    "（": "(", "）": ")", "，": ",", "；": ";", "：": ":", "＝": "=", "ⅈ": "i",
-    "⟨": "(", "⟩": ")", "′": "'", "∣": "|", "º": "°", "˚": "°",
+    "−": "-",
+    "–": "-",
+    "‐": "-",
+    "‑": "-",
+    "—": "-",
+    "×": "*",
+    "·": "*",
+    "⋅": "*",
+    "∙": "*",
+    "÷": "/",
+    "≤": "<=",
+    "≥": ">=",
+    "⩽": "<=",
+    "⩾": ">=",
+    "≠": "!=",
+    "≈": "=",
+    "π": " pi ",
+    "∞": " oo ",
+    "ℝ": " \\mathbb{R} ",
+    "∅": " \\emptyset ",
+    "∪": " \\cup ",
+    "∩": " \\cap ",
+    "∈": " \\in ",
+    "θ": " theta ",
+    "α": " alpha ",
+    "β": " beta ",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "（": "(",
+    "）": ")",
+    "，": ",",
+    "；": ";",
+    "：": ":",
+    "＝": "=",
+    "ⅈ": "i",
+    "⟨": "(",
+    "⟩": ")",
+    "′": "'",
+    "∣": "|",
+    "º": "°",
+    "˚": "°",
 }
-_SUPER = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
-          "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ⁿ": "n", "ˣ": "x"}
-_VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5),
-           "⅖": (2, 5), "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8),
-           "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8), "⅐": (1, 7), "⅑": (1, 9), "⅒": (1, 10)}
+_SUPER = {
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+    "⁻": "-",
+    "⁺": "+",
+    "ⁿ": "n",
+    "ˣ": "x",
+}
+_VULGAR = {
+    "½": (1, 2),
+    "⅓": (1, 3),
+    "⅔": (2, 3),
+    "¼": (1, 4),
+    "¾": (3, 4),
+    "⅕": (1, 5),
+    "⅖": (2, 5),
+    "⅗": (3, 5),
+    "⅘": (4, 5),
+    "⅙": (1, 6),
+    "⅚": (5, 6),
+    "⅛": (1, 8),
+    "⅜": (3, 8),
+    "⅝": (5, 8),
+    "⅞": (7, 8),
+    "⅐": (1, 7),
+    "⅑": (1, 9),
+    "⅒": (1, 10),
+}
 _ROOTS = {"√": 2, "∛": 3, "∜": 4}
 
 _GREEDY = sorted(FUNCTIONS | {"pi"}, key=len, reverse=True)
@@ -137,6 +423,14 @@ _NUMBER = re.compile(
     r"|(?P<dec>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+(?![\d.]))?)"
 )
 _WORD = re.compile(r"[A-Za-z]+")
+
+
+def _always(m: re.Match[str] | None) -> re.Match[str]:
+    """A match that cannot fail where it is used (the text at that position is what the pattern starts with)."""
+    assert m is not None
+    return m
+
+
 _REL = re.compile(r"<=|>=|=<|=>|!=|<>|==|<|>|=")
 _OPS = "+-*/^!%°±∓,;()[]{}|_&':"
 
@@ -251,11 +545,11 @@ def tokenize(text: str, keep: frozenset[str] = frozenset()) -> list[Token]:
             continue
         after_value = bool(out) and (out[-1].kind in ("NUM", "NAME", "CONST") or out[-1].text in (")", "}", "]"))
         if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
-            m = _NUMBER.match(text, i)
+            m = _always(_NUMBER.match(text, i))
             if m.group("thou") and depth > 0:
-                m = re.compile(r"(?P<mixed>x)?(?P<thou>x)?(?P<dec>\d+)").match(text, i)
+                m = _always(re.compile(r"(?P<mixed>x)?(?P<thou>x)?(?P<dec>\d+)").match(text, i))
             if m.group("mixed") and out and out[-1].text in ("^", "/", "*", "\\frac"):
-                m = re.compile(r"(?P<mixed>x)?(?P<thou>x)?(?P<dec>\d+)").match(text, i)
+                m = _always(re.compile(r"(?P<mixed>x)?(?P<thou>x)?(?P<dec>\d+)").match(text, i))
             tok = _number_token(m, i, space)
             i = m.end()
             if tok.text.isdigit() and i < n and text[i] == "_":
@@ -275,7 +569,7 @@ def tokenize(text: str, keep: frozenset[str] = frozenset()) -> list[Token]:
             i += 1
             continue
         if ch in _ROOTS:
-            out.append(Token("FUNC", "root%d" % _ROOTS[ch], ch, i, space))
+            out.append(Token("FUNC", f"root{_ROOTS[ch]}", ch, i, space))
             i += 1
             continue
         if ch.isalpha() and ch.isascii():
@@ -289,7 +583,7 @@ def tokenize(text: str, keep: frozenset[str] = frozenset()) -> list[Token]:
                 out.append(Token("UNIT", unit.group(0), unit.group(0), i, space))
                 i = unit.end()
                 continue
-            m = _WORD.match(text, i)
+            m = _always(_WORD.match(text, i))
             if len(out) >= 2 and out[-1].text == "{" and out[-2].text == "_" and len(m.group(0)) <= 8:
                 out.extend(Token("NAME", c, c, i + k) for k, c in enumerate(m.group(0)))  # S_{MBCN}
             else:
@@ -300,11 +594,11 @@ def tokenize(text: str, keep: frozenset[str] = frozenset()) -> list[Token]:
             i = _latex_command(text, i, out, space, after_value)
             depth = _depth_after(out, depth)
             continue
-        m = _REL.match(text, i)
-        if m:
-            op = {"=<": "<=", "=>": ">=", "<>": "!=", "==": "="}.get(m.group(0), m.group(0))
-            out.append(Token("REL", op, m.group(0), i, space))
-            i = m.end()
+        rel = _REL.match(text, i)
+        if rel:
+            op = {"=<": "<=", "=>": ">=", "<>": "!=", "==": "="}.get(rel.group(0), rel.group(0))
+            out.append(Token("REL", op, rel.group(0), i, space))
+            i = rel.end()
             continue
         maxima = _MAXIMA_CONST.match(text, i) if ch == "%" and not after_value else None
         if maxima:  # %pi, %e, %i (Maxima / STACK spelling)
@@ -337,7 +631,7 @@ def _is_unit(word: str, text: str, end: int, out: list[Token], space: bool, keep
     ``64 n^{12}``, ``2a`` and ``x``: a single letter is a unit only right after a number,
     with a space, at the end of the item (no ``^`` after it), and not a reference variable.
     """
-    head = re.match(r"[A-Za-z]+", word).group(0)
+    head = _always(re.match(r"[A-Za-z]+", word)).group(0)
     if len(head) > 1:
         return bool(_ENDERS.match(text, end)) and (space or len(word) > 1)
     if head in keep or not space or out[-1].kind != "NUM":
@@ -403,19 +697,30 @@ def _latex_command(text: str, i: int, out: list[Token], space: bool, after_value
     if kind != "TEXTFUNC":
         out.append(Token(kind, value, "\\" + name, i, space))
         return j
+    assert value is not None  # every TEXTFUNC entry names its command
     if value == "mathbb" and re.match(r"\s*[A-Z]", text[j:]):
         k = j + len(text[j:]) - len(text[j:].lstrip())
         content, j = text[k], k + 1
     else:
         content, j = _brace_arg(text, j)
-    return _text_content(content.replace("~", " ").replace("\\ ", " ").strip(), value, text, i, j, out, space, after_value)
+    return _text_content(
+        content.replace("~", " ").replace("\\ ", " ").strip(), value, text, i, j, out, space, after_value
+    )
 
 
-_PHRASE_EMPTY = re.compile(r"(there\s+(is|are)\s+)?(no|none)(\s+real)?(\s+(solutions?|roots?|values?|answer))?|none|dne|does not exist|empty set|the empty set|\\emptyset|\\varnothing")
-_PHRASE_REALS = re.compile(r"(x\s*(is|=|can be)\s*)?(all|any)\s+real(\s+numbers?|s)?|every real number|reals|infinitely many( real)? solutions|\\mathbb\{?R\}?|R")
+_PHRASE_EMPTY = re.compile(
+    r"(there\s+(is|are)\s+)?(no|none)(\s+real)?(\s+(solutions?|roots?|values?|answer))?|none|dne|does not "
+    r"exist|empty set|the empty set|\\emptyset|\\varnothing"
+)
+_PHRASE_REALS = re.compile(
+    r"(x\s*(is|=|can be)\s*)?(all|any)\s+real(\s+numbers?|s)?|every real number|reals|infinitely many( real)? "
+    r"solutions|\\mathbb\{?R\}?|R"
+)
 
 
-def _text_content(content: str, how: str, text: str, i: int, j: int, out: list[Token], space: bool, after_value: bool) -> int:
+def _text_content(
+    content: str, how: str, text: str, i: int, j: int, out: list[Token], space: bool, after_value: bool
+) -> int:
     """Interpret ``\\text{...}``-like content: a connective, phrase, unit, name or maths."""
     low = content.lower()
     if how == "mathbb":

@@ -29,8 +29,9 @@ def _digits(x: sympy.Expr) -> float | None:
     if isinstance(x, sympy.Rational):
         return max(abs(x.p).bit_length(), x.q.bit_length()) * 0.30103 + 1
     if isinstance(x, (sympy.Add, sympy.Mul)):
-        parts = [_digits(a) for a in x.args]
-        if any(p is None for p in parts):
+        maybe = [_digits(a) for a in x.args]
+        parts = [p for p in maybe if p is not None]
+        if len(parts) != len(maybe):
             return None
         return (max(parts) + math.log10(len(parts))) if isinstance(x, sympy.Add) else sum(parts)
     if isinstance(x, sympy.Pow):

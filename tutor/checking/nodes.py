@@ -30,6 +30,13 @@ SIGFIG = re.compile(r"_sf(\d+)")
 """Names of significant-figure markers."""
 
 
+def sigfig_digits(name: str) -> int:
+    """The significant figures a ``_sf<n>`` marker's name records (the caller has matched ``SIGFIG``)."""
+    m = SIGFIG.fullmatch(name)
+    assert m is not None, name
+    return int(m.group(1))
+
+
 def sigfig_marker(n: int) -> sympy.Symbol:
     """Factor 1 attached to a typed decimal with n significant figures (``_sf3``)."""
     return sympy.Symbol(f"_sf{n}")

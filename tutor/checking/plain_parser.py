@@ -16,6 +16,8 @@ RecursionError.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import sympy
 
 from .lexer import Ambiguous, ParseError, Token, normalise_unicode, sigfigs, tokenize
@@ -25,22 +27,59 @@ from .nodes import DEG, PCT, PM, RATIO, Delim, Items, MatrixNode, Rel, SetOp, si
 MAX_DEPTH = 40
 
 _FUNCS = {
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sec": sympy.sec,
-    "csc": sympy.csc, "cot": sympy.cot, "arcsin": sympy.asin, "asin": sympy.asin,
-    "arccos": sympy.acos, "acos": sympy.acos, "arctan": sympy.atan, "atan": sympy.atan,
-    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "ln": sympy.log,
-    "log": sympy.log, "exp": sympy.exp, "abs": sympy.Abs, "floor": sympy.floor,
-    "ceil": sympy.ceiling, "factorial": sympy.factorial, "cosec": sympy.csc,
-    "asinh": sympy.asinh, "arcsinh": sympy.asinh, "arsinh": sympy.asinh,
-    "acosh": sympy.acosh, "arccosh": sympy.acosh, "arcosh": sympy.acosh,
-    "atanh": sympy.atanh, "arctanh": sympy.atanh, "artanh": sympy.atanh,
-    "sech": sympy.sech, "csch": sympy.csch, "coth": sympy.coth,
-    "arccot": sympy.acot, "acot": sympy.acot, "arcsec": sympy.asec, "asec": sympy.asec,
-    "arccsc": sympy.acsc, "acsc": sympy.acsc,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "sec": sympy.sec,
+    "csc": sympy.csc,
+    "cot": sympy.cot,
+    "arcsin": sympy.asin,
+    "asin": sympy.asin,
+    "arccos": sympy.acos,
+    "acos": sympy.acos,
+    "arctan": sympy.atan,
+    "atan": sympy.atan,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "ln": sympy.log,
+    "log": sympy.log,
+    "exp": sympy.exp,
+    "abs": sympy.Abs,
+    "floor": sympy.floor,
+    "ceil": sympy.ceiling,
+    "factorial": sympy.factorial,
+    "cosec": sympy.csc,
+    "asinh": sympy.asinh,
+    "arcsinh": sympy.asinh,
+    "arsinh": sympy.asinh,
+    "acosh": sympy.acosh,
+    "arccosh": sympy.acosh,
+    "arcosh": sympy.acosh,
+    "atanh": sympy.atanh,
+    "arctanh": sympy.atanh,
+    "artanh": sympy.atanh,
+    "sech": sympy.sech,
+    "csch": sympy.csch,
+    "coth": sympy.coth,
+    "arccot": sympy.acot,
+    "acot": sympy.acot,
+    "arcsec": sympy.asec,
+    "asec": sympy.asec,
+    "arccsc": sympy.acsc,
+    "acsc": sympy.acsc,
 }
 _INVERSE = {
-    "sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh",
-    "sec": "asec", "csc": "acsc", "cosec": "acsc", "cot": "acot",
+    "sin": "asin",
+    "cos": "acos",
+    "tan": "atan",
+    "sinh": "asinh",
+    "cosh": "acosh",
+    "tanh": "atanh",
+    "sec": "asec",
+    "csc": "acsc",
+    "cosec": "acsc",
+    "cot": "acot",
 }
 _ROOT_FUNCS = {"sqrt": 2, "cbrt": 3, "root2": 2, "root3": 3, "root4": 4}
 _SEPARATORS = {",", ";", "or", "and"}
@@ -54,7 +93,7 @@ def parse_text(text: str, keep: frozenset[str] = frozenset()) -> object:
     return Parser(tokenize(normalise_unicode(text), keep)).parse()
 
 
-def _is_expr(x: object) -> bool:
+def _is_expr(x: object) -> TypeGuard[sympy.Expr]:
     return isinstance(x, sympy.Expr)
 
 
@@ -81,6 +120,7 @@ MAX_MATRIX_CELLS = 100
 def _matrix_op(op: str, left: object, right: object, pos: int) -> MatrixNode:
     """``A + B``, ``A - B``, ``A B``, ``2A`` for matrices written out: the result, entry by entry
     (an unsimplified sum is an answer like any other). Entries are cost-checked first."""
+
     def value(x: object) -> sympy.ImmutableMatrix | sympy.Expr:
         if isinstance(x, MatrixNode):
             if len(x.rows) * len(x.rows[0]) > MAX_MATRIX_CELLS:
@@ -194,8 +234,17 @@ class Parser:
     def lbp(self, tok: Token) -> int:
         if tok.kind == "OP":
             return {
-                "+": 10, "-": 10, "±": 10, "∓": 10, "*": 20, "/": 20, "^": 30,
-                "!": 40, "%": 40, "°": 40, ":": 8,
+                "+": 10,
+                "-": 10,
+                "±": 10,
+                "∓": 10,
+                "*": 20,
+                "/": 20,
+                "^": 30,
+                "!": 40,
+                "%": 40,
+                "°": 40,
+                ":": 8,
             }.get(tok.value, 20 if self._starts_operand(tok) else 0)
         if tok.kind == "KW" and tok.value in ("union", "inter"):
             return 5
@@ -228,8 +277,12 @@ class Parser:
             return self.name(tok)
         if kind == "CONST":
             return {
-                "pi": sympy.pi, "e": sympy.E, "i": sympy.I, "oo": sympy.oo,
-                "empty": sympy.S.EmptySet, "reals": sympy.S.Reals,
+                "pi": sympy.pi,
+                "e": sympy.E,
+                "i": sympy.I,
+                "oo": sympy.oo,
+                "empty": sympy.S.EmptySet,
+                "reals": sympy.S.Reals,
             }[value]
         if kind == "OP":
             if value == "-":
@@ -329,7 +382,7 @@ class Parser:
             self.next()
             sub = self.next()
             if sub.kind == "OP" and sub.value == "{":
-                parts = []
+                parts: list[str] = []
                 while not self.at("OP", "}"):
                     part = self.next()
                     if part.kind not in ("NUM", "NAME", "CONST") or len(parts) > 8:
@@ -448,7 +501,9 @@ class Parser:
         x = self.operand(25)
         while self._starts_operand(self.peek(), allow_func=False):
             if self.at("OP", "("):
-                raise Ambiguous("ambiguous function argument: write brackets, e.g. sin(x)(x+1) or sin(x(x+1))", self.peek().pos)
+                raise Ambiguous(
+                    "ambiguous function argument: write brackets, e.g. sin(x)(x+1) or sin(x(x+1))", self.peek().pos
+                )
             x = sympy.Mul(x, self.operand(25), evaluate=False)
         return x
 

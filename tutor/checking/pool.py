@@ -22,6 +22,7 @@ interpreter exit.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import heapq
 import itertools
 import json
@@ -32,6 +33,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 WORKERS = 2
 STARTUP_WAIT = 60.0
@@ -61,9 +63,16 @@ class _Worker:
         env["PYTHONPATH"] = _ROOT + os.pathsep + env.get("PYTHONPATH", "")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tutor.checking.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, cwd=_ROOT, close_fds=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=_ROOT,
+            close_fds=True,
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are PIPE
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.stdout: IO[bytes] = self.proc.stdout
         self.buf = b""
         self.ready = False
         # One reader at a time: warm_up() on one thread and run() on another may wait on the
@@ -72,7 +81,7 @@ class _Worker:
 
     def _read_line(self, deadline: float) -> bytes | None:
         """One protocol line, or None on timeout or end of file (process died)."""
-        fd = self.proc.stdout.fileno()
+        fd = self.stdout.fileno()
         while b"\n" not in self.buf:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
@@ -93,8 +102,8 @@ class _Worker:
     def call(self, request: dict, deadline: float) -> dict | None:
         with self.lock:
             try:
-                self.proc.stdin.write(json.dumps(request).encode() + b"\n")
-                self.proc.stdin.flush()
+                self.stdin.write(json.dumps(request).encode() + b"\n")
+                self.stdin.flush()
             except (BrokenPipeError, OSError):
                 return None
             line = self._read_line(deadline)
@@ -106,11 +115,9 @@ class _Worker:
             self.proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             pass
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
+        for f in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
                 f.close()
-            except OSError:
-                pass
 
 
 class WorkerPool:
@@ -138,7 +145,9 @@ class WorkerPool:
             me = (1 if low else 0, next(self._arrivals))
             heapq.heappush(self._waiting, me)
             try:
-                while not (self.idle and self._waiting[0] == me and (not low or self._low_running < max(1, self.size - 1))):
+                while not (
+                    self.idle and self._waiting[0] == me and (not low or self._low_running < max(1, self.size - 1))
+                ):
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or self.closed:
                         raise PoolBusy()

@@ -9,13 +9,15 @@ and ``°`` give alternative readings, ``_sfN`` records a typed decimal.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import sympy
 
 from .lexer import ParseError
 from .limits import check_cost, evaluated
-from .nodes import DEG, PCT, PM, RATIO, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp
+from .nodes import DEG, PCT, PM, RATIO, SIGFIG, Delim, Items, MatrixNode, Rel, SetOp, sigfig_digits
 
 MAX_ITEMS = 30
 _INEQ = {"<", ">", "<=", ">=", "!="}
@@ -64,7 +66,7 @@ def to_num(raw: sympy.Expr) -> Num:
     check_cost(raw)
     expr = evaluated(raw)
     sf = [m for m in expr.free_symbols if SIGFIG.fullmatch(m.name)]
-    sigfigs = min(int(SIGFIG.fullmatch(m.name).group(1)) for m in sf) if sf else None
+    sigfigs = min(sigfig_digits(m.name) for m in sf) if sf else None
     expr = expr.xreplace({m: sympy.S.One for m in sf})
     if expr.free_symbols - {PCT, DEG}:
         sigfigs = None  # a decimal inside an expression is taken as exact
@@ -213,8 +215,9 @@ def as_point(node: object) -> Point | None:
         items = _flat(node)
     if len(items) < 2:
         return None
-    pairs = [named_value(i) for i in items]
-    if all(p is not None for p in pairs):
+    maybe = [named_value(i) for i in items]
+    pairs = [p for p in maybe if p is not None]
+    if len(pairs) == len(maybe):
         names = [p[0] for p in pairs]
         if len(set(names)) != len(names) or any(PM in p[1].free_symbols for p in pairs):
             return None
@@ -241,8 +244,9 @@ def _named_groups(node: Items) -> list[Point] | None:
             groups[-1].append(item)
     if len(groups) < 2 or any(len(g) < 2 for g in groups):
         return None
-    points = [as_point(Items(tuple(g), (",",) * (len(g) - 1))) for g in groups]
-    if None in points or not all(p.names for p in points):
+    maybe = [as_point(Items(tuple(g), (",",) * (len(g) - 1))) for g in groups]
+    points = [p for p in maybe if p is not None]
+    if len(points) != len(maybe) or not all(p.names for p in points):
         return None
     return points
 
@@ -261,8 +265,9 @@ def as_points(node: object) -> list[Point] | None:
         items = _flat(node)
     else:
         return None
-    points = [_point_item(i) for i in items]
-    if not points or None in points:
+    maybe = [_point_item(i) for i in items]
+    points = [p for p in maybe if p is not None]
+    if not points or len(points) != len(maybe):
         return None
     names = points[0].names
     if names and all(p.names is None and len(p.coords) == len(names) for p in points[1:]):
@@ -284,8 +289,10 @@ def as_matrix(node: object) -> sympy.ImmutableMatrix | None:
     rows = None
     if isinstance(node, MatrixNode):
         rows = node.rows
-    elif isinstance(node, Delim) and node.open + node.close == "[]" and all(
-        isinstance(r, Delim) and r.open + r.close == "[]" for r in node.items
+    elif (
+        isinstance(node, Delim)
+        and node.open + node.close == "[]"
+        and all(isinstance(r, Delim) and r.open + r.close == "[]" for r in node.items)
     ):
         rows = tuple(r.items for r in node.items)
     if rows is None or len({len(r) for r in rows}) != 1:
@@ -297,8 +304,12 @@ def as_matrix(node: object) -> sympy.ImmutableMatrix | None:
 
 # -- sets of reals -------------------------------------------------------
 _REL_FUNCS = {
-    "<": sympy.StrictLessThan, ">": sympy.StrictGreaterThan, "<=": sympy.LessThan,
-    ">=": sympy.GreaterThan, "=": sympy.Eq, "!=": sympy.Ne,
+    "<": sympy.StrictLessThan,
+    ">": sympy.StrictGreaterThan,
+    "<=": sympy.LessThan,
+    ">=": sympy.GreaterThan,
+    "=": sympy.Eq,
+    "!=": sympy.Ne,
 }
 
 
@@ -311,17 +322,19 @@ def _real(x: sympy.Expr) -> sympy.Expr:
 def _interval(node: Delim) -> sympy.Set:
     a, b = (to_num(t).expr for t in node.items)
     a, b = _real(a), _real(b)
-    return sympy.Interval(a, b, left_open=node.open == "(" or a == -sympy.oo,
-                          right_open=node.close == ")" or b == sympy.oo)
+    return sympy.Interval(
+        a, b, left_open=node.open == "(" or a == -sympy.oo, right_open=node.close == ")" or b == sympy.oo
+    )
 
 
-def _solve(node: Rel) -> RealSet:
+def _solve(node: Rel) -> RealSet | None:
     """A chain of relations in one variable as a subset of ℝ."""
-    terms = [to_num(t).expr if isinstance(t, sympy.Expr) else None for t in node.terms]
+    maybe = [to_num(t).expr if isinstance(t, sympy.Expr) else None for t in node.terms]
     if node.ops == ("in",) and isinstance(node.terms[0], sympy.Symbol):
         inner = as_realset(node.terms[1])
         return RealSet(inner.value, node.terms[0]) if inner else None
-    if None in terms or "in" in node.ops:
+    terms = [t for t in maybe if t is not None]
+    if len(terms) != len(maybe) or "in" in node.ops:
         return None
     free = set().union(*(t.free_symbols for t in terms))
     named = [t for t in terms if t.free_symbols]
@@ -333,7 +346,7 @@ def _solve(node: Rel) -> RealSet:
         return None
     (var,) = free
     result: sympy.Set = sympy.S.Reals
-    for (a, b), op in zip(zip(terms, terms[1:]), node.ops):
+    for (a, b), op in zip(itertools.pairwise(terms), node.ops):
         rel = _REL_FUNCS[op](a, b)
         if rel is sympy.true:
             part = sympy.S.Reals
@@ -361,23 +374,26 @@ def as_realset(node: object) -> RealSet | None:
             return as_realset(Items(node.items, node.seps))
         return None
     if isinstance(node, SetOp):
-        parts = [as_realset(p) for p in node.parts]
-        if None in parts:
+        maybe = [as_realset(p) for p in node.parts]
+        parts = [p for p in maybe if p is not None]
+        if len(parts) != len(maybe):
             return None
         op = sympy.Union if node.op == "union" else sympy.Intersection
         return RealSet(op(*[p.value for p in parts]))
     if isinstance(node, Rel):
-        if node.ops == ("=",) and _assignment(node):
-            var, value = _assignment(node)
+        assignment = _assignment(node) if node.ops == ("=",) else None
+        if assignment:
+            var, value = assignment
             return RealSet(sympy.FiniteSet(*[n.expr for n in nums(value)]), var)
         return _solve(node)
     if isinstance(node, Items):
         items = fill_relations(_flat(node))
-        parts = [as_realset(i) for i in items]
-        if None in parts:
+        maybe_parts = [as_realset(i) for i in items]
+        item_sets = [p for p in maybe_parts if p is not None]
+        if len(item_sets) != len(maybe_parts):
             return None
-        groups = [[parts[0].value]]
-        for k, (sep, p) in enumerate(zip(node.seps, parts[1:])):
+        groups = [[item_sets[0].value]]
+        for k, (sep, p) in enumerate(zip(node.seps, item_sets[1:])):
             prev = groups[-1][-1]
             both_ineq = _is_ineq_set(p) and not isinstance(prev, sympy.FiniteSet)
             both_ne = _is_ne(items[k]) and _is_ne(items[k + 1])
@@ -395,14 +411,16 @@ def _is_ineq_set(p: RealSet) -> bool:
     return not isinstance(p.value, sympy.FiniteSet)
 
 
-def _is_ne(node: object) -> bool:
+def _is_ne(node: object) -> TypeGuard[Rel]:
     return isinstance(node, Rel) and node.ops == ("!=",)
 
 
 def _bracketed_conditions(node: Delim) -> bool:
     """``(x < 0 or x >= 1)``: conditions grouped by brackets, not an interval or a point."""
-    return node.open + node.close == "()" and bool(node.seps) and all(
-        isinstance(i, (Rel, Delim, SetOp)) and is_setlike(i) for i in node.items
+    return (
+        node.open + node.close == "()"
+        and bool(node.seps)
+        and all(isinstance(i, (Rel, Delim, SetOp)) and is_setlike(i) for i in node.items)
     )
 
 
@@ -413,7 +431,7 @@ def fill_relations(items: list) -> list:
     Precedence: ``and`` binds tighter than ``or`` (and ``,`` between ≠ conditions is
     ``and``); the caller folds groups that way.
     """
-    out = []
+    out: list[object] = []
     for item in items:
         prev = out[-1] if out else None
         if isinstance(item, sympy.Expr) and _is_ne(prev) and isinstance(prev.terms[0], sympy.Symbol):

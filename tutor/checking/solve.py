@@ -50,8 +50,17 @@ from .shapes import as_realset, to_num
 MAX_ANSWER_CHARS = 1500
 MAX_SOLUTIONS = 8
 MAX_UNKNOWNS = 4
-_BAD = (sympy.ConditionSet, sympy.ImageSet, sympy.Integral, sympy.Limit, sympy.Derivative,
-        sympy.AccumBounds, sympy.Piecewise, sympy.RootOf, sympy.Sum)
+_BAD = (
+    sympy.ConditionSet,
+    sympy.ImageSet,
+    sympy.Integral,
+    sympy.Limit,
+    sympy.Derivative,
+    sympy.AccumBounds,
+    sympy.Piecewise,
+    sympy.RootOf,
+    sympy.Sum,
+)
 
 
 class Declined(Exception):
@@ -61,13 +70,13 @@ class Declined(Exception):
 class _Plain(StrPrinter):
     """sympy's str form in the checker's spelling: ``e``, ``i``, ``abs``, ``oo``."""
 
-    def _print_Exp1(self, expr):
+    def _print_Exp1(self, expr):  # noqa: N802 - sympy's printer hook name
         return "e"
 
-    def _print_ImaginaryUnit(self, expr):
+    def _print_ImaginaryUnit(self, expr):  # noqa: N802 - sympy's printer hook name
         return "i"
 
-    def _print_Abs(self, expr):
+    def _print_Abs(self, expr):  # noqa: N802 - sympy's printer hook name
         return f"abs({self._print(expr.args[0])})"
 
 
@@ -93,7 +102,9 @@ def _value(raw: object) -> sympy.Expr:
 _COMMANDS = re.compile(r"\\[A-Za-z]+")
 _NAMES = re.compile(
     r"arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|sin|cos|tan|sec|csc|cot|sqrt|cbrt|exp|abs|log|ln|"
-    r"infinity|infty|inf|pi|oo|and|or", re.I)
+    r"infinity|infty|inf|pi|oo|and|or",
+    re.I,
+)
 
 
 _UNIT_GAP = re.compile(r"(\d)\s+(?=[A-Za-z](?![A-Za-z]))")
@@ -174,23 +185,39 @@ def _pick_var(free: set, var: str | None) -> sympy.Symbol:
     return next(iter(free))
 
 
-def _result(kind: str, text: str, latex: str, alternatives: list[str] | None = None, var: sympy.Symbol | None = None) -> dict:
+def _result(
+    kind: str, text: str, latex: str, alternatives: list[str] | None = None, var: sympy.Symbol | None = None
+) -> dict:
     if len(text) > MAX_ANSWER_CHARS or len(latex) > 2 * MAX_ANSWER_CHARS:
         raise Declined()
-    return {"kind": kind, "answer_text": text, "answer_latex": latex, "alternatives": alternatives or [],
-            "var": var.name if var is not None else None}
+    return {
+        "kind": kind,
+        "answer_text": text,
+        "answer_latex": latex,
+        "alternatives": alternatives or [],
+        "var": var.name if var is not None else None,
+    }
 
 
 # -- equations, systems, inequalities -------------------------------------------
 def _values_answer(var: sympy.Symbol, values: list) -> tuple[str, str]:
-    values = sorted(values, key=lambda v: (0, float(v), "") if v.is_real and v.is_number else (1, 0.0, sympy.default_sort_key(v)))
+    values = sorted(
+        values, key=lambda v: (0, float(v), "") if v.is_real and v.is_number else (1, 0.0, sympy.default_sort_key(v))
+    )
     texts = [f"{var.name} = {_readback(v)}" for v in values]
     texs = [f"{_tex(var)} = {_tex(v)}" for v in values]
     return " or ".join(texts), r" \text{ or } ".join(texs)
 
 
-def _equation(lhs: sympy.Expr, rhs: sympy.Expr, var: str | None, seconds: float, real_only: bool = False,
-              named: frozenset = frozenset(), on_turn: bool = False) -> dict:
+def _equation(
+    lhs: sympy.Expr,
+    rhs: sympy.Expr,
+    var: str | None,
+    seconds: float,
+    real_only: bool = False,
+    named: frozenset = frozenset(),
+    on_turn: bool = False,
+) -> dict:
     """``named``: the variables written in the question (``-3n - 27 = -27 - 3n`` loses n)."""
     free = (lhs - rhs).free_symbols
     if not free:
@@ -210,7 +237,11 @@ def _equation(lhs: sympy.Expr, rhs: sympy.Expr, var: str | None, seconds: float,
         return _equation_on_turn(f, v, seconds)
     if len(free) > 1:  # a literal equation: solve for the named unknown
         sols = _computed(lambda: sympy.solve(sympy.Eq(lhs, rhs), v), seconds)
-        if not sols or len(sols) > MAX_SOLUTIONS or any(not isinstance(s, sympy.Expr) or v in s.free_symbols for s in sols):
+        if (
+            not sols
+            or len(sols) > MAX_SOLUTIONS
+            or any(not isinstance(s, sympy.Expr) or v in s.free_symbols for s in sols)
+        ):
             raise Declined()
         text, tex = _values_answer(v, list(sols))
         return _result("equation", text, tex)
@@ -290,7 +321,7 @@ def _numeric_roots(f: sympy.Expr, v: sympy.Symbol, lo: float, hi: float) -> list
         return r if fr is not None and abs(fr) < 1e-7 else None
 
     def refine_min(a: float, b: float) -> float | None:
-        g = (5 ** 0.5 - 1) / 2
+        g = (5**0.5 - 1) / 2
         for _ in range(80):
             c, d = b - g * (b - a), a + g * (b - a)
             fc, fd = fn(c), fn(d)
@@ -314,7 +345,7 @@ def _numeric_roots(f: sympy.Expr, v: sympy.Symbol, lo: float, hi: float) -> list
             r = refine_sign(xs[k], xs[k + 1], y0)
             if r is not None:
                 roots.append(r)
-        if 0 < k and ys[k - 1] is not None and abs(y0) <= abs(ys[k - 1]) and abs(y0) <= abs(y1) and abs(y0) < 1e-2:
+        if k > 0 and ys[k - 1] is not None and abs(y0) <= abs(ys[k - 1]) and abs(y0) <= abs(y1) and abs(y0) < 1e-2:
             r = refine_min(xs[k - 1], xs[k + 1])
             if r is not None:
                 roots.append(r)
@@ -404,7 +435,7 @@ def _log_equation(f: sympy.Expr, v: sympy.Symbol, seconds: float) -> sympy.Finit
         raise Declined()
     good = []
     for r in cands:
-        signs = [_computed(lambda u=u: sympy.simplify(u.xreplace({v: r})).is_positive, seconds) for u in args]
+        signs = [_computed(lambda u=u, r=r: sympy.simplify(u.xreplace({v: r})).is_positive, seconds) for u in args]
         if None in signs:
             raise Declined()
         if all(signs):
@@ -424,7 +455,9 @@ def _system(rels: list[Rel], seconds: float, var: str | None = None) -> dict:
         raise Declined()
     if len(unknowns) > 3 and not _computed(lambda: all(e.is_polynomial(*unknowns) for e in eqs), seconds):
         raise Declined()
-    linear = _computed(lambda: all(e.is_polynomial(*unknowns) and sympy.Poly(e, *unknowns).total_degree() <= 1 for e in eqs), seconds)
+    linear = _computed(
+        lambda: all(e.is_polynomial(*unknowns) and sympy.Poly(e, *unknowns).total_degree() <= 1 for e in eqs), seconds
+    )
     if linear:
         sols = _computed(lambda: sympy.linsolve(eqs, unknowns), seconds)
         if sols is sympy.S.EmptySet:
@@ -489,7 +522,12 @@ def _set_answer(s: sympy.Set, var: sympy.Symbol) -> tuple[str, str]:
 def _inequality(node: Rel, var: str | None, seconds: float) -> dict:
     free = set().union(*(t.free_symbols for t in node.terms if isinstance(t, sympy.Expr)))
     v = _pick_var(free, var)
-    if any(_is_radical(p) and _exponent(p).q % 2 == 1 for t in node.terms if isinstance(t, sympy.Expr) for p in sympy.preorder_traversal(t)):
+    if any(
+        _is_radical(p) and _exponent(p).q % 2 == 1
+        for t in node.terms
+        if isinstance(t, sympy.Expr)
+        for p in sympy.preorder_traversal(t)
+    ):
         raise Declined()  # odd roots are real to a teacher, principal to the set solver: x < 2 is lost
     found = _computed(lambda: as_realset(node), seconds)
     if found is None or found.value.has(*_BAD):
@@ -499,7 +537,7 @@ def _inequality(node: Rel, var: str | None, seconds: float) -> dict:
 
 
 def _compound(rels: list[Rel], sep: str, var: str | None, seconds: float) -> dict:
-    """"9 + n < 2 or 5n > 40": the union (``or``) or intersection (``and``) of the solution sets."""
+    """ "9 + n < 2 or 5n > 40": the union (``or``) or intersection (``and``) of the solution sets."""
     free = set().union(*(_free(r) for r in rels))
     v = _pick_var(free, var)
     if free - {v}:
@@ -517,22 +555,28 @@ def _compound(rels: list[Rel], sep: str, var: str | None, seconds: float) -> dic
     return _result("inequality", text, tex)
 
 
-def _solve(math: str, var: str | None, seconds: float, real_only: bool = False, expr_ok: bool = False,
-           on_turn: bool = False) -> dict:
+def _solve(
+    math: str, var: str | None, seconds: float, real_only: bool = False, expr_ok: bool = False, on_turn: bool = False
+) -> dict:
     """An equation, inequality or system; ``expr_ok``: a bare expression ("Solve: 3 + 8 ÷ |4|")
     is simplified, unless it is a polynomial (whose roots may be meant)."""
     node = _parse(math)
     if isinstance(node, Rel):
         if node.ops == ("=",):
-            return _equation(_value(node.terms[0]), _value(node.terms[1]), var, seconds, real_only, frozenset(_free(node)),
-                             on_turn)
+            return _equation(
+                _value(node.terms[0]), _value(node.terms[1]), var, seconds, real_only, frozenset(_free(node)), on_turn
+            )
         if on_turn:
             raise Declined()
         if "=" not in node.ops and "in" not in node.ops and "!=" not in node.ops:
             return _inequality(node, var, seconds)
         raise Declined()
-    if (isinstance(node, Items) and len(set(node.seps)) == 1 and node.seps[0] in ("or", "and")
-            and all(isinstance(i, Rel) and "=" not in i.ops and "in" not in i.ops and "!=" not in i.ops for i in node.items)):
+    if (
+        isinstance(node, Items)
+        and len(set(node.seps)) == 1
+        and node.seps[0] in ("or", "and")
+        and all(isinstance(i, Rel) and "=" not in i.ops and "in" not in i.ops and "!=" not in i.ops for i in node.items)
+    ):
         return _compound(list(node.items), node.seps[0], var, seconds)
     if isinstance(node, Items) and set(node.seps) <= {",", ";", "and"} and all(isinstance(i, Rel) for i in node.items):
         return _system(list(node.items), seconds, var)
@@ -600,8 +644,12 @@ def _exponent(p: sympy.Pow) -> sympy.Expr:
 
 
 def _is_radical(p: sympy.Basic) -> bool:
-    return (isinstance(p, sympy.Pow) and bool(p.base.free_symbols) and _exponent(p).is_Rational
-            and not _exponent(p).is_Integer)
+    return (
+        isinstance(p, sympy.Pow)
+        and bool(p.base.free_symbols)
+        and _exponent(p).is_Rational
+        and not _exponent(p).is_Integer
+    )
 
 
 def _real_odd_roots(e: sympy.Expr, pos: dict) -> sympy.Expr:
@@ -630,14 +678,16 @@ def _simplify_radicals(f: sympy.Expr, seconds: float) -> dict:
     back = {v: k for k, v in pos.items()}
     real = _computed(lambda: _real_odd_roots(f, pos), seconds)
     out = _computed(lambda: sympy.simplify(real.xreplace(pos)), seconds).xreplace(back)
-    if out.has(sympy.I) or any(_is_radical(p) and _exponent(p).q % 2 == 1 and not p.base.xreplace(pos).is_nonnegative
-                               for p in sympy.preorder_traversal(out)):
+    if out.has(sympy.I) or any(
+        _is_radical(p) and _exponent(p).q % 2 == 1 and not p.base.xreplace(pos).is_nonnegative
+        for p in sympy.preorder_traversal(out)
+    ):
         raise Declined()
     return {**_result("simplify", _readback(out), _tex(out)), "positive": True}
 
 
 def _divide(f: sympy.Expr, seconds: float) -> dict:
-    """"Divide: (x³ - 26x - 41)/(x + 4)": quotient plus remainder over divisor, as books write
+    """ "Divide: (x³ - 26x - 41)/(x + 4)": quotient plus remainder over divisor, as books write
     it (one variable, polynomials); anything else is simplified."""
     out = _computed(lambda: sympy.simplify(f), seconds)
     if len(f.free_symbols) == 1:
@@ -672,6 +722,7 @@ def _algebra(kind: str, math: str, seconds: float, degrees: bool = False) -> dic
 def _real_numeric_roots(node: sympy.Expr) -> sympy.Expr:
     """``(-8)^{2/3}`` is 4, as ``∛(-8)`` is -2 (POLICY: an odd root of a negative number is
     real), not sympy's principal complex value."""
+
     def real(p: sympy.Pow) -> sympy.Expr:
         e = _exponent(p)
         if p.base.is_number and p.base.is_negative and e.is_Rational and not e.is_Integer and e.q % 2 == 1:
@@ -708,7 +759,7 @@ def _arithmetic(math: str, seconds: float, degrees: bool = False) -> dict:
 
 
 def _substitute(math: str, values: str, seconds: float) -> dict:
-    """"Evaluate 5j + kh/2; h = 5, j = 4, k = 2": every variable given a number, then arithmetic."""
+    """ "Evaluate 5j + kh/2; h = 5, j = 4, k = 2": every variable given a number, then arithmetic."""
     node = _parse(values)
     rels = list(node.items) if isinstance(node, Items) and set(node.seps) <= {",", ";", "and"} else [node]
     given = {}
@@ -723,7 +774,12 @@ def _substitute(math: str, values: str, seconds: float) -> dict:
     if f.free_symbols - set(given) or not f.free_symbols:
         raise Declined()
     value = _computed(lambda: f.xreplace(given), seconds)
-    if not isinstance(value, sympy.Expr) or value.free_symbols or value.has(sympy.zoo, sympy.nan) or not value.is_finite:
+    if (
+        not isinstance(value, sympy.Expr)
+        or value.free_symbols
+        or value.has(sympy.zoo, sympy.nan)
+        or not value.is_finite
+    ):
         raise Declined()  # "undefined" at a pole: not settled
     shown = value if value.is_Rational else _computed(lambda: sympy.simplify(value), seconds)
     if not shown.is_real:
@@ -732,7 +788,7 @@ def _substitute(math: str, values: str, seconds: float) -> dict:
 
 
 def _quadratic_from_roots(text: str, seconds: float) -> dict:
-    """"Find a quadratic equation with the solutions 2 ± √6" (or "r and s"): (x - r)(x - s) = 0,
+    """ "Find a quadratic equation with the solutions 2 ± √6" (or "r and s"): (x - r)(x - s) = 0,
     expanded with integer coefficients. Any nonzero multiple is as right; the checker
     compares equations up to a factor. Non-real coefficients: Declined."""
     node = _parse(text)
@@ -747,10 +803,12 @@ def _quadratic_from_roots(text: str, seconds: float) -> dict:
     x = sympy.Symbol("x")
     poly = _computed(lambda: sympy.Poly(sympy.expand((x - roots[0]) * (x - roots[1])), x), seconds)
     coeffs = [_computed(lambda c=c: sympy.nsimplify(sympy.simplify(c)), seconds) for c in poly.all_coeffs()]
-    if not all(c.is_Rational for c in coeffs) or not all(cmp.values_equal(c, d) for c, d in zip(coeffs, poly.all_coeffs())):
+    if not all(c.is_Rational for c in coeffs) or not all(
+        cmp.values_equal(c, d) for c, d in zip(coeffs, poly.all_coeffs())
+    ):
         raise Declined()
     scale = math.lcm(*[int(c.q) for c in coeffs])
-    lhs = sum(c * scale * x ** k for c, k in zip(coeffs, (2, 1, 0)))
+    lhs = sum(c * scale * x**k for c, k in zip(coeffs, (2, 1, 0)))
     return _result("equation", f"{_readback(lhs)} = 0", f"{_tex(lhs)} = 0")
 
 
@@ -763,7 +821,9 @@ def cas(task: dict, seconds: float) -> dict | None:
     kind, math, var = task.get("kind"), task.get("math") or "", task.get("var")
     try:
         if kind == "solve":
-            return _solve(math, var, seconds, bool(task.get("real_only")), bool(task.get("expr_ok")), bool(task.get("on_turn")))
+            return _solve(
+                math, var, seconds, bool(task.get("real_only")), bool(task.get("expr_ok")), bool(task.get("on_turn"))
+            )
         if kind == "derivative":
             return _derivative(math, var, int(task.get("order") or 1), seconds)
         if kind == "integral":
@@ -803,8 +863,10 @@ def antiderivative_equal(answer: str, reference: str, var: str) -> bool | None:
         expr = expr.xreplace({s: 0 for s in constants}).xreplace({v: positive})
         # d/dx ln|u| = u'/u = d/dx ln u wherever u is real: compared without the bars, as the
         # sample points may make u complex (ln|x + √(x²-1)| at x < 1)
-        expr = expr.replace(lambda e: isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Abs),
-                            lambda e: sympy.log(e.args[0].args[0]))
+        expr = expr.replace(
+            lambda e: isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Abs),
+            lambda e: sympy.log(e.args[0].args[0]),
+        )
         parts.append(expr)
     if parts[0].free_symbols - {positive} or parts[1].free_symbols - {positive}:
         return False

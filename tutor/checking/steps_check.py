@@ -23,21 +23,21 @@ unchecked, never as wrong.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
-
 import sympy
 
+from ..steps_prose import rounds_to
 from . import compare as cmp
 from .checker import _sets_equal, parse_answer
 from .display import expr_latex
 from .lexer import ParseError
 from .nodes import PM, Items, Rel
 from .shapes import as_realset, to_num
-from ..steps_prose import rounds_to
 
 _WITNESSES = (0, 1, 2, 3, -1, -2, 5)
 """Values tried to show a student where two expressions differ."""
@@ -52,7 +52,8 @@ class _Line:
     broken_link: int | None = None
     """Index of the first '=' of an identity chain that does not hold."""
     identity: bool = False
-    """An '=' chain whose links all hold (``(x+1)^2 = x^2 + 2x + 1``): right in itself, not a step from the line before."""
+    """An '=' chain whose links all hold (``(x+1)^2 = x^2 + 2x + 1``): right in itself, not a step from
+    the line before."""
     continues: bool = False
     """The line starts with '=' (it continues the line before)."""
     text: str = ""
@@ -78,7 +79,7 @@ def _read(text: str) -> _Line:
         values = [_value(t) for t in node.terms]
         if not any(v.free_symbols for v in values):
             return _Line("numbers", values[-1], node, text=text)  # '1 + 1 = 2 = 2': rounding rules apply
-        links = [cmp.values_equal(a, b) for a, b in zip(values, values[1:])]
+        links = [cmp.values_equal(a, b) for a, b in itertools.pairwise(values)]
         if all(links):
             return _Line("expr", values[-1], node, identity=not continues, continues=continues, text=text)
         if len(values) == 2:
@@ -101,7 +102,10 @@ def _witness(a: sympy.Expr, b: sympy.Expr) -> str:
         if va is not None and vb is not None and not cmp.close(va, vb, 1e-9, 1e-12):
             ea, eb = a.subs(v, k), b.subs(v, k)
             if ea.is_Rational and eb.is_Rational:
-                return f" (at ${expr_latex(v)} = {k}$ the line before gives ${expr_latex(ea)}$ but this one gives ${expr_latex(eb)}$)"
+                return (
+                    f" (at ${expr_latex(v)} = {k}$ the line before gives ${expr_latex(ea)}$ but this one gives "
+                    f"${expr_latex(eb)}$)"
+                )
             return f" (they differ at ${expr_latex(v)} = {k}$)"
     return ""
 
@@ -193,16 +197,22 @@ _APPROX = re.compile(r"\d*\.\d{2,}")
 
 def _follows(prev: _Line, cur: _Line, lenient: bool = False) -> dict:
     out = _follows_exactly(prev, cur, lenient)
-    if out["verdict"] in ("wrong", "wrong_inside") and (_APPROX.search(prev.text) or _APPROX.search(cur.text)):
-        if not (out["verdict"] == "wrong" and _DECIMAL.match(cur.text) and not _APPROX.search(prev.text)):
-            # '(x+1)/3 = 0.33x + 0.33': rounded coefficients are not judged; 'x = 63.4' after '3x = 190' is
-            return {"verdict": "unchecked", "detail": "it has rounded decimals"}
+    if (
+        out["verdict"] in ("wrong", "wrong_inside")
+        and (_APPROX.search(prev.text) or _APPROX.search(cur.text))
+        and not (out["verdict"] == "wrong" and _DECIMAL.match(cur.text) and not _APPROX.search(prev.text))
+    ):
+        # '(x+1)/3 = 0.33x + 0.33': rounded coefficients are not judged; 'x = 63.4' after '3x = 190' is
+        return {"verdict": "unchecked", "detail": "it has rounded decimals"}
     return out
 
 
 def _follows_exactly(prev: _Line, cur: _Line, lenient: bool = False) -> dict:
     if cur.broken_link is not None:
-        return {"verdict": "wrong_inside", "detail": f"the expression after “=” number {cur.broken_link + 1} is not equal to the one before it"}
+        return {
+            "verdict": "wrong_inside",
+            "detail": f"the expression after “=” number {cur.broken_link + 1} is not equal to the one before it",
+        }
     if prev.kind == "numbers" or cur.kind == "numbers":
         return {"verdict": "unchecked", "detail": "a line of numbers is checked in itself"}
     if cur.identity:
@@ -230,7 +240,13 @@ def _follows_exactly(prev: _Line, cur: _Line, lenient: bool = False) -> dict:
 
 def _symbols_of(line: _Line) -> set[sympy.Symbol]:
     """The unknowns, without the reader's markers (``_sf4`` records a decimal's significant figures)."""
-    found = _symbols(line.node) if line.node is not None else _symbols(line.value) if isinstance(line.value, sympy.Expr) else set()
+    found = (
+        _symbols(line.node)
+        if line.node is not None
+        else _symbols(line.value)
+        if isinstance(line.value, sympy.Expr)
+        else set()
+    )
     return {v for v in found if not v.name.startswith("_")}
 
 

@@ -46,7 +46,14 @@ class StepOut(TypedDict):
 
 
 CHECK, PREVIEW, CAS, ANTIDERIVATIVE_EQUAL, IN_FORM, POSITIVE_EQUAL, LEAKS, STEP = (
-    "check", "preview", "cas", "antiderivative_equal", "in_form", "positive_equal", "leaks", "step",
+    "check",
+    "preview",
+    "cas",
+    "antiderivative_equal",
+    "in_form",
+    "positive_equal",
+    "leaks",
+    "step",
 )
 NAMES = frozenset({CHECK, PREVIEW, CAS, ANTIDERIVATIVE_EQUAL, IN_FORM, POSITIVE_EQUAL, LEAKS, STEP})
 

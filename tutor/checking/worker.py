@@ -19,9 +19,14 @@ import sys
 MEMORY_LIMIT = 2 << 30
 """Bytes of address space (python + sympy + mpmath use ~250 MB)."""
 TASKS = {
-    "check": "checker", "preview": "checker",
-    "cas": "solve", "antiderivative_equal": "solve", "in_form": "solve", "positive_equal": "solve",
-    "leaks": "leak_check", "step": "steps_check",
+    "check": "checker",
+    "preview": "checker",
+    "cas": "solve",
+    "antiderivative_equal": "solve",
+    "in_form": "solve",
+    "positive_equal": "solve",
+    "leaks": "leak_check",
+    "step": "steps_check",
 }
 """Task name -> module of ``tutor.checking`` that defines it (the parent's side: ``tasks.py``)."""
 
@@ -58,7 +63,7 @@ def main() -> None:
             reply = {"error": "memory"}
         except RecursionError:
             reply = {"error": "recursion"}
-        except Exception as exc:  # a checker bug: report its type only, never its text
+        except Exception as exc:  # noqa: BLE001 - a checker bug: report its type only, never its text
             reply = {"error": type(exc).__name__}
         protocol.write(json.dumps(reply) + "\n")
         protocol.flush()

@@ -31,7 +31,7 @@ FIRST_GUESS_S = 30.0
 class Ticket:
     """One student's place: waiting, then admitted, then released (exactly once)."""
 
-    def __init__(self, admission: "Admission", member: bool = True):
+    def __init__(self, admission: Admission, member: bool = True):
         self._admission = admission
         self.member = member
         """A class member's ticket (may use the reserved seats)."""
@@ -50,7 +50,7 @@ class Ticket:
     def release(self) -> None:
         self._admission._release(self)
 
-    def __enter__(self) -> "Ticket":
+    def __enter__(self) -> Ticket:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -59,8 +59,12 @@ class Ticket:
 
 class Admission:
     def __init__(
-        self, slots: int = DEFAULT_SLOTS, waiting: int = DEFAULT_WAITING, first_guess_s: float = FIRST_GUESS_S,
-        reserved_slots: int | None = None, reserved_waiting: int | None = None,
+        self,
+        slots: int = DEFAULT_SLOTS,
+        waiting: int = DEFAULT_WAITING,
+        first_guess_s: float = FIRST_GUESS_S,
+        reserved_slots: int | None = None,
+        reserved_waiting: int | None = None,
     ):
         """``reserved_slots`` / ``reserved_waiting``: kept for class members (default a quarter, rounded down)."""
         if slots < 1 or waiting < 0:
@@ -113,13 +117,17 @@ class Admission:
 
     def busy_notice(self) -> str:
         return (
-            f"The tutor is busy right now: {self._running} students are being answered and {len(self._queue)} are waiting. "
+            f"The tutor is busy right now: {self._running} students are being answered and {len(self._queue)} are "
+            f"waiting. "
             f"Please try again in about {self.wait_estimate_s()} s."
         )
 
     def waiting_notice(self, ticket: Ticket) -> str:
         ahead = ticket.position()
-        return f"Many students are asking at once; you are next in line after {ahead}. About {self.wait_estimate_s(ahead)} s to wait."
+        return (
+            f"Many students are asking at once; you are next in line after {ahead}. About "
+            f"{self.wait_estimate_s(ahead)} s to wait."
+        )
 
     # ticket internals ---------------------------------------------------------
     def _may_run(self, ticket: Ticket) -> bool:

@@ -16,7 +16,9 @@ from collections.abc import Callable
 
 
 class RateLimiter:
-    def __init__(self, limit: int, window_s: float, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, limit: int, window_s: float, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ):
         self.limit = limit
         self.window_s = window_s
         self.max_keys = max_keys
@@ -56,7 +58,10 @@ class AskLimits:
         if not wait and address and not member:
             wait = self.address.hit(address)
         if wait:
-            return f"You are asking faster than the tutor can keep up with. Please wait {max(1, round(wait))} s and try again."
+            return (
+                f"You are asking faster than the tutor can keep up with. Please wait {max(1, round(wait))} s and "
+                f"try again."
+            )
         return None
 
 
@@ -76,8 +81,13 @@ class JoinLimits:
     """
 
     def __init__(
-        self, per_student: int = 5, window_s: float = 60.0, wrong_per_address: int = 20,
-        wrong_window_s: float = 600.0, lock_s: float = 600.0, max_keys: int = 10_000,
+        self,
+        per_student: int = 5,
+        window_s: float = 60.0,
+        wrong_per_address: int = 20,
+        wrong_window_s: float = 600.0,
+        lock_s: float = 600.0,
+        max_keys: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.student = RateLimiter(per_student, window_s, max_keys, clock)
@@ -152,16 +162,18 @@ class ConcurrencyLimits:
     def take(self, identity: str, address: str | None, member: bool) -> str | None:
         with self._lock:
             if self._identity.get(identity, 0) >= self.per_identity:
-                return "You already have a question being answered. Wait for it to finish (or press Stop) and ask again."
-            counted = address is not None and not member
-            if counted and self._address.get(address, 0) >= self.per_address_anonymous:
+                return (
+                    "You already have a question being answered. Wait for it to finish (or press Stop) and ask again."
+                )
+            counted = address if not member else None  # the address an anonymous visitor is counted under
+            if counted is not None and self._address.get(counted, 0) >= self.per_address_anonymous:
                 return (
                     "Many questions from your network are being answered right now; please try again in a minute. "
                     "(Students who have joined their teacher's class are not limited this way.)"
                 )
             self._identity[identity] = self._identity.get(identity, 0) + 1
-            if counted:
-                self._address[address] = self._address.get(address, 0) + 1
+            if counted is not None:
+                self._address[counted] = self._address.get(counted, 0) + 1
             return None
 
     def give_back(self, identity: str, address: str | None, member: bool) -> None:

@@ -32,7 +32,7 @@ def _partial_tag_len(text: str) -> int:
     """Length of a trailing proper prefix of a tag (``<``, ``</thin``), else 0."""
     for k in range(min(len(text), len(_CLOSE) - 1), 0, -1):
         tail = text[-k:]
-        if _OPEN.startswith(tail) and tail != _OPEN or _CLOSE.startswith(tail):
+        if (_OPEN.startswith(tail) and tail != _OPEN) or _CLOSE.startswith(tail):
             return k
     return 0
 

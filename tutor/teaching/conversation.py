@@ -13,6 +13,7 @@ from storage import AttemptRecord, MessageRecord, SessionDetail
 from tutor.checking import verdict_line
 from tutor.teaching.modes import GUIDED, REVEAL
 
+
 @dataclass(frozen=True)
 class ReplyView:
     """What the student sees of one reply (streaming or stored)."""

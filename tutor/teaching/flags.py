@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 MANY_FAILED = 3
-KINDS = ("unfinished", "unconfirmed", "cas_disagrees", "many_failed", "self_harm", "abuse", "personal_data", "harmful_request")
+KINDS = (
+    "unfinished",
+    "unconfirmed",
+    "cas_disagrees",
+    "many_failed",
+    "self_harm",
+    "abuse",
+    "personal_data",
+    "harmful_request",
+)
 LABELS = {
     "unfinished": "Reply not finished",
     "unconfirmed": "Answer not confirmed",
@@ -53,31 +62,64 @@ def _words(*patterns: str) -> re.Pattern[str]:
 
 
 _RULES: list[tuple[str, str, re.Pattern[str]]] = [
-    ("self_harm", "mentions self-harm or suicide", _words(
-        r"kill(?:ing)? my ?self", r"suicid(?:e|al)", r"end(?:ing)? (?:my|it all)(?: life)?", r"want(?:ed)? to die",
-        r"(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?) my ?self", r"self[- ]?harm(?:ing)?", r"no reason to live", r"better off dead",
-        r"don'?t want to (?:live|be alive|exist)",
-    )),
-    ("abuse", "mentions abuse, violence or bullying", _words(
-        r"(?:hits?|hitting|beats?|beating|hurts?|kicks?|touch(?:es|ed)?) me", r"abus(?:e|ed|es|ing|ive)",
-        r"bull(?:y|ies|ied|ying)", r"threaten(?:s|ed|ing)? (?:me|to)", r"molest(?:s|ed|ing)?", r"scared to go home",
-        r"afraid of my (?:dad|mum|mom|father|mother|parents?|stepdad|stepmum|stepmom|teacher|coach)",
-    )),
+    (
+        "self_harm",
+        "mentions self-harm or suicide",
+        _words(
+            r"kill(?:ing)? my ?self",
+            r"suicid(?:e|al)",
+            r"end(?:ing)? (?:my|it all)(?: life)?",
+            r"want(?:ed)? to die",
+            r"(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?) my ?self",
+            r"self[- ]?harm(?:ing)?",
+            r"no reason to live",
+            r"better off dead",
+            r"don'?t want to (?:live|be alive|exist)",
+        ),
+    ),
+    (
+        "abuse",
+        "mentions abuse, violence or bullying",
+        _words(
+            r"(?:hits?|hitting|beats?|beating|hurts?|kicks?|touch(?:es|ed)?) me",
+            r"abus(?:e|ed|es|ing|ive)",
+            r"bull(?:y|ies|ied|ying)",
+            r"threaten(?:s|ed|ing)? (?:me|to)",
+            r"molest(?:s|ed|ing)?",
+            r"scared to go home",
+            r"afraid of my (?:dad|mum|mom|father|mother|parents?|stepdad|stepmum|stepmom|teacher|coach)",
+        ),
+    ),
     ("personal_data", "contains an email address", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")),
-    ("personal_data", "contains a phone number", re.compile(
-        r"(?<![\w=+*/^.-])(?:"
-        r"\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"  # international: +44 20 7946 0958
-        r"|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}"  # North American: (555) 010-4477
-        r"|0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}"  # national with a leading 0: 07700 900123
-        r")(?![\w=+*/^-]|\.\d)"
-    )),
-    ("personal_data", "contains a street address", re.compile(
-        r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Court|Ct|Boulevard|Blvd|Place|Pl|Crescent|Terrace)\b\.?"
-    )),
-    ("personal_data", "shares where the student lives or a password", _words(
-        r"my (?:home )?address is", r"i live (?:at|on) \d", r"my (?:phone|mobile|cell)(?: number)? is", r"my password is",
-        r"my (?:social security|ssn|passport) (?:number )?is",
-    )),
+    (
+        "personal_data",
+        "contains a phone number",
+        re.compile(
+            r"(?<![\w=+*/^.-])(?:"
+            r"\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"  # international: +44 20 7946 0958
+            r"|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}"  # North American: (555) 010-4477
+            r"|0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}"  # national with a leading 0: 07700 900123
+            r")(?![\w=+*/^-]|\.\d)"
+        ),
+    ),
+    (
+        "personal_data",
+        "contains a street address",
+        re.compile(
+            r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Court|Ct|Boulevard|Blvd|Place|Pl|Crescent|Terrace)\b\.?"
+        ),
+    ),
+    (
+        "personal_data",
+        "shares where the student lives or a password",
+        _words(
+            r"my (?:home )?address is",
+            r"i live (?:at|on) \d",
+            r"my (?:phone|mobile|cell)(?: number)? is",
+            r"my password is",
+            r"my (?:social security|ssn|passport) (?:number )?is",
+        ),
+    ),
 ]
 
 

@@ -9,7 +9,8 @@ learning it at this opportunity:
     wrong:    post = p slip / (p slip + (1 - p)(1 - guess))
     next      = post + (1 - post) learn
 
-With the defaults, from p = 0.2 a right answer gives 0.6 and a wrong one 0.1758 (0.02/0.66 = 0.0303, plus 0.15 of the rest).
+With the defaults, from p = 0.2 a right answer gives 0.6 and a wrong one 0.1758 (0.02/0.66 = 0.0303,
+plus 0.15 of the rest).
 Pure functions; the caller stores the numbers.
 """
 

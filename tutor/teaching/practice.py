@@ -76,7 +76,7 @@ def _values(var: sympy.Symbol, values: list) -> str:
 
 # -- topics: each returns (markdown, reference_latex, question_text, math) ---------
 def _fractions(d: int, rng: random.Random):
-    fr = []
+    fr: list[sympy.Rational] = []
     while len(fr) < 3:
         q = rng.randint(2, 9 + 3 * d)
         p = rng.randint(1, 2 * q - 1)
@@ -176,14 +176,27 @@ def _exponents(d: int, rng: random.Random):
     if d == 1:
         base, m, n = rng.randint(2, 4), rng.randint(2, 3), rng.randint(2, 3)
         if rng.random() < 0.5:
-            tex, txt, value = f"{base}^{{{m}}} \\cdot {base}^{{{n}}}", f"{base}^{m} * {base}^{n}", sympy.Integer(base) ** (m + n)
+            tex, txt, value = (
+                f"{base}^{{{m}}} \\cdot {base}^{{{n}}}",
+                f"{base}^{m} * {base}^{n}",
+                sympy.Integer(base) ** (m + n),
+            )
         else:
-            tex, txt, value = f"\\left({base}^{{{m}}}\\right)^{{{n}}}", f"({base}^{m})^{n}", sympy.Integer(base) ** (m * n)
+            tex, txt, value = (
+                f"\\left({base}^{{{m}}}\\right)^{{{n}}}",
+                f"({base}^{m})^{n}",
+                sympy.Integer(base) ** (m * n),
+            )
         return f"Evaluate ${tex}$.", _tex(value), f"What is {txt}?", (txt,)
     if d == 2:
         k, m = rng.randint(2, 7), rng.choice([2, 3, 5, 6, 7, 10, 11])
         value = k * sympy.sqrt(m)
-        return (f"Simplify $\\sqrt{{{k * k * m}}}$.", _tex(value), f"Simplify sqrt({k * k * m})", (f"sqrt({k * k * m})",))
+        return (
+            f"Simplify $\\sqrt{{{k * k * m}}}$.",
+            _tex(value),
+            f"Simplify sqrt({k * k * m})",
+            (f"sqrt({k * k * m})",),
+        )
     r, q = rng.randint(2, 5 if d == 3 else 4), rng.choice([2, 3])
     p = _nonzero(rng, -3, 3)
     value = sympy.Integer(r) ** p
@@ -194,29 +207,39 @@ def _exponents(d: int, rng: random.Random):
 
 def _derivatives(d: int, rng: random.Random):
     if d == 1:
-        f = sum(_nonzero(rng, -9, 9) * x ** n for n in rng.sample(range(0, 6), 3))
+        f = sum(_nonzero(rng, -9, 9) * x**n for n in rng.sample(range(0, 6), 3))
     elif d == 2:
         c, n = _nonzero(rng, -5, 5), rng.randint(1, 4)
-        f = rng.choice([c * x**n * sympy.sin(x), c * x**n * sympy.exp(x), c * x**n * sympy.cos(x), c * x**n * sympy.log(x)])
+        f = rng.choice(
+            [c * x**n * sympy.sin(x), c * x**n * sympy.exp(x), c * x**n * sympy.cos(x), c * x**n * sympy.log(x)]
+        )
     else:
         a, b, n = rng.randint(2, 5), _nonzero(rng, -5, 5), rng.randint(2, 5)
-        f = rng.choice([(a * x + b) ** n, sympy.sin(a * x**2), sympy.exp(a * x) * sympy.cos(x), sympy.log(a * x**2 + abs(b))])
-    return (f"Find $\\dfrac{{d}}{{dx}}\\left({_tex(f)}\\right)$.", _tex(sympy.diff(f, x)),
-            f"Find the derivative of {_txt(f)}", (_txt(f),))
+        f = rng.choice(
+            [(a * x + b) ** n, sympy.sin(a * x**2), sympy.exp(a * x) * sympy.cos(x), sympy.log(a * x**2 + abs(b))]
+        )
+    return (
+        f"Find $\\dfrac{{d}}{{dx}}\\left({_tex(f)}\\right)$.",
+        _tex(sympy.diff(f, x)),
+        f"Find the derivative of {_txt(f)}",
+        (_txt(f),),
+    )
 
 
 def _integrals(d: int, rng: random.Random):
     if d == 3:
         k = rng.randint(2, 5)
-        big_f, lo, hi = rng.choice([
-            (k * sympy.sin(x), sympy.Integer(0), sympy.pi / 2),
-            (-k * sympy.cos(x), sympy.Integer(0), sympy.pi),
-            (sympy.exp(x), sympy.Integer(0), sympy.log(k)),
-            (k * sympy.log(x), sympy.Integer(1), sympy.E),
-        ])
+        big_f, lo, hi = rng.choice(
+            [
+                (k * sympy.sin(x), sympy.Integer(0), sympy.pi / 2),
+                (-k * sympy.cos(x), sympy.Integer(0), sympy.pi),
+                (sympy.exp(x), sympy.Integer(0), sympy.log(k)),
+                (k * sympy.log(x), sympy.Integer(1), sympy.E),
+            ]
+        )
     else:
         degree = 2 if d == 1 else 3
-        big_f = sum(sympy.Rational(_nonzero(rng, -6, 6), 1) * x ** n for n in range(1, degree + 1))
+        big_f = sum(sympy.Rational(_nonzero(rng, -6, 6), 1) * x**n for n in range(1, degree + 1))
         lo = sympy.Integer(0 if d == 1 else rng.randint(-3, 0))
         hi = lo + rng.randint(1, 3)
     f = sympy.expand(sympy.diff(big_f, x))
@@ -227,8 +250,14 @@ def _integrals(d: int, rng: random.Random):
 
 
 _GENERATORS = {
-    "fractions": _fractions, "linear": _linear, "systems": _systems, "quadratics": _quadratics,
-    "inequalities": _inequalities, "exponents": _exponents, "derivatives": _derivatives, "integrals": _integrals,
+    "fractions": _fractions,
+    "linear": _linear,
+    "systems": _systems,
+    "quadratics": _quadratics,
+    "inequalities": _inequalities,
+    "exponents": _exponents,
+    "derivatives": _derivatives,
+    "integrals": _integrals,
 }
 
 

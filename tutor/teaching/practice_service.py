@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 MODEL_ID = "practice-generator"
 NO_PROBLEM = "Get a new problem first; then I can check your answer to it."
 PER_MINUTE = 20
-"""New problems (each one stored) and working checks (each up to 15 s of the checker) a student may ask for per minute."""
+"""New problems (each one stored) and working checks (each up to 15 s of the checker) a student may ask
+for per minute."""
 
 
 class TooFast(Exception):
@@ -161,7 +162,7 @@ class PracticeService:
             return PracticeCheck(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
         student = self.store.find_student(token)  # a browser with no row was given no problem
         message = self.mastery_store.practice_message(student.id, problem_id) if problem_id and student else None
-        if message is None or not message.final_answer:
+        if student is None or message is None or not message.final_answer:
             return PracticeCheck(None, NO_PROBLEM)
         topic = str(problem_id).split(":", 1)[0]
         if topic not in TOPIC_NAMES:

@@ -13,25 +13,48 @@ import re
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from storage import AttemptPoint, ReviewFilter, SchoolStore
-from storage import FlagListing, LoginThrottle, SessionSummary, StudentSummary, Transcript  # noqa: F401 - the teacher page's types
+from storage import (  # noqa: F401 - the teacher page's types
+    AttemptPoint,
+    FlagListing,
+    LoginThrottle,
+    ReviewFilter,
+    SchoolStore,
+    SessionSummary,
+    StudentSummary,
+    Transcript,
+)
 from storage.db import private_file, private_folder
 from tutor.teaching.flags import KINDS
 
 TOPICS: list[tuple[str, re.Pattern[str]]] = [
     ("Calculus", re.compile(r"derivativ|differentiat|integra|\\int\b|d/dx|\blim(?:it)?\b|tangent line", re.I)),
-    ("Probability & statistics", re.compile(r"probab|\bdice\b|\bdie\b|coin|\bmean\b|median|\bmode\b|average|variance|standard deviation", re.I)),
-    ("Geometry", re.compile(r"triangle|circle|angle|\barea\b|perimeter|radius|diameter|volume|polygon|square|rectangle|pythag|hypotenuse", re.I)),
+    (
+        "Probability & statistics",
+        re.compile(r"probab|\bdice\b|\bdie\b|coin|\bmean\b|median|\bmode\b|average|variance|standard deviation", re.I),
+    ),
+    (
+        "Geometry",
+        re.compile(
+            r"triangle|circle|angle|\barea\b|perimeter|radius|diameter|volume|polygon|square|rectangle|pythag|hypotenuse",
+            re.I,
+        ),
+    ),
     ("Quadratics", re.compile(r"quadratic|x\s*\^\s*2|x²|\bsquared\b|parabola", re.I)),
     ("Equations", re.compile(r"\bsolve\b|equation|[a-z]\s*=|=\s*[a-z]\b|simultaneous|inequalit", re.I)),
     ("Percentages & ratios", re.compile(r"percent|%|ratio|proportion", re.I)),
     ("Fractions", re.compile(r"fraction|\\frac|\d+\s*/\s*\d+|numerator|denominator", re.I)),
-    ("Arithmetic", re.compile(r"^\s*(?:what is|what's|compute|calculate|evaluate|work out)?[\d\s+\-*/×÷().,^=?]*\d[\d\s+\-*/×÷().,^=?]*$", re.I)),
+    (
+        "Arithmetic",
+        re.compile(
+            r"^\s*(?:what is|what's|compute|calculate|evaluate|work out)?[\d\s+\-*/×÷().,^=?]*\d[\d\s+\-*/×÷().,^=?]*$",
+            re.I,
+        ),
+    ),
 ]
 OTHER_TOPIC = "Other"
 WEEKLY_AFTER_DAYS = 21
@@ -70,15 +93,21 @@ def parse_day(text: str | None) -> date | None:
         raise ValueError(f"dates are written YYYY-MM-DD, e.g. {date.today():%Y-%m-%d}; not {text[:20]!r}") from None
 
 
-def make_filter(student_id: int | None = None, since: str | None = None, until: str | None = None, flag: str | None = None, search: str | None = None) -> ReviewFilter:
+def make_filter(
+    student_id: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    flag: str | None = None,
+    search: str | None = None,
+) -> ReviewFilter:
     """A `ReviewFilter` from the page's fields (dates in UTC, `until` inclusive)."""
     start, end = parse_day(since), parse_day(until)
     if flag not in (None, "", "any", *KINDS):
         raise ValueError(f"unknown flag kind {flag!r}")
     return ReviewFilter(
         student_id=student_id,
-        since=datetime.combine(start, time(), timezone.utc) if start else None,
-        until=datetime.combine(end + timedelta(days=1), time(), timezone.utc) if end else None,
+        since=datetime.combine(start, time(), UTC) if start else None,
+        until=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
         flag=flag or None,
         search=(search or "").strip()[:200] or None,
     )
@@ -132,12 +161,16 @@ def progress(points: list[AttemptPoint], top_missed: int = 10) -> Progress:
             topics[topic][who][0] += 1
             topics[topic][who][1] += int(p.correct)
         key = " ".join(p.question.lower().split())[:300]
-        entry = missed.setdefault(key, {"question": " ".join(p.question.split()), "students": set(), "attempts": 0, "wrong": 0})
+        entry = missed.setdefault(
+            key, {"question": " ".join(p.question.split()), "students": set(), "attempts": 0, "wrong": 0}
+        )
         entry["students"].add(p.student_id)
         entry["attempts"] += 1
         entry["wrong"] += int(not p.correct)
     series = lambda days: [RatePoint(d, n, c) for d, (n, c) in sorted(days.items())]  # noqa: E731
-    ranked = sorted((m for m in missed.values() if m["wrong"]), key=lambda m: (-m["wrong"], -len(m["students"]), m["question"]))
+    ranked = sorted(
+        (m for m in missed.values() if m["wrong"]), key=lambda m: (-m["wrong"], -len(m["students"]), m["question"])
+    )
     return Progress(
         by_student={name: series(days) for name, days in sorted(per_student.items())},
         class_daily=series(per_class),
@@ -149,9 +182,25 @@ def progress(points: list[AttemptPoint], top_missed: int = 10) -> Progress:
 # -- export ---------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "class", "student_id", "student", "session_id", "session_title", "message_id", "asked_at", "question",
-    "reply_status", "final_answer", "solution", "reasoning", "attempt_id", "answer", "verdict", "correct",
-    "feedback", "checked_at", "flags",
+    "class",
+    "student_id",
+    "student",
+    "session_id",
+    "session_title",
+    "message_id",
+    "asked_at",
+    "question",
+    "reply_status",
+    "final_answer",
+    "solution",
+    "reasoning",
+    "attempt_id",
+    "answer",
+    "verdict",
+    "correct",
+    "feedback",
+    "checked_at",
+    "flags",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -173,12 +222,26 @@ def export_csv(data: dict[str, Any]) -> str:
             for m in sess["messages"]:
                 flags = "; ".join(f"{f['kind']}{' (reviewed)' if f['reviewed'] else ''}" for f in m["flags"])
                 base = [
-                    data["class"]["name"], s["id"], s["name"], sess["id"], sess["title"], m["id"], m["created_at"],
-                    m["question"], m["status"], m["final_answer"] or "", m["solution"], m["reasoning"],
+                    data["class"]["name"],
+                    s["id"],
+                    s["name"],
+                    sess["id"],
+                    sess["title"],
+                    m["id"],
+                    m["created_at"],
+                    m["question"],
+                    m["status"],
+                    m["final_answer"] or "",
+                    m["solution"],
+                    m["reasoning"],
                 ]
                 attempts = m["attempts"] or [None]
                 for a in attempts:
-                    tail = [a["id"], a["answer"], a["status"], a["correct"], a["feedback"], a["created_at"]] if a else [""] * 6
+                    tail = (
+                        [a["id"], a["answer"], a["status"], a["correct"], a["feedback"], a["created_at"]]
+                        if a
+                        else [""] * 6
+                    )
                     writer.writerow([_cell(v) for v in [*base, *tail, flags]])
     return out.getvalue()
 
@@ -255,7 +318,7 @@ class TeacherReview:
             return None
         private_folder(self.export_dir)
         folder = private_folder(self._class_folder(teacher_id, class_id))
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
         who = f"-student-{int(student_id)}" if student_id is not None else ""
         path = folder / f"class-{int(class_id)}{who}-{stamp}.{'csv' if fmt == 'csv' else 'json'}"
         body = export_csv(data) if fmt == "csv" else export_json(data)
@@ -289,7 +352,7 @@ class TeacherReview:
             files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
         except OSError:
             return
-        cutoff = datetime.now(timezone.utc).timestamp() - EXPORT_TTL_S
+        cutoff = datetime.now(UTC).timestamp() - EXPORT_TTL_S
         for i, old in enumerate(files):
             try:
                 if old != keep and (i < len(files) - EXPORT_KEEP or old.stat().st_mtime < cutoff):

@@ -25,7 +25,8 @@ REFUSAL_REPLY = (
 )
 
 _HARMFUL = re.compile(
-    r"\b(?:how (?:do i|to|can i) (?:make|build|buy|get|use) (?:a |an |some )?(?:bomb|explosives?|gun|weapon|poison|drugs?|meth|cocaine)"
+    r"\b(?:how (?:do i|to|can i) (?:make|build|buy|get|use) (?:a |an |some "
+    r")?(?:bomb|explosives?|gun|weapon|poison|drugs?|meth|cocaine)"
     r"|(?:kill|hurt|poison|stab|shoot) (?:someone|somebody|my (?:teacher|classmate|friend|brother|sister|mum|mom|dad))"
     r"|hack (?:into )?(?:someone'?s|my (?:teacher|school)'?s?|an?) (?:account|password|email|phone|computer)"
     r"|(?:steal|shoplift)(?:ing)? (?:from|a|an|some)\b)",
