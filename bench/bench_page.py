@@ -47,12 +47,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, new_store  # noqa: E402
-from tutor.backends import GenerationSettings  # noqa: E402
-from tutor.backends.base import Backend  # noqa: E402
-from tutor.cas import cross_check  # noqa: E402
-from tutor.service import TutorService  # noqa: E402
-from ui.server import build_app  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, new_store
+from tutor.backends import GenerationSettings
+from tutor.backends.base import Backend
+from tutor.cas import cross_check
+from tutor.service import TutorService
+from ui.server import build_app
 
 QUESTION = "Solve x^2 - 5x + 6 = 0"
 LAST_SENTENCE = "Both roots check out, so the solution is complete."
@@ -67,39 +67,51 @@ def tokens_of(text: str) -> list[str]:
 
 
 def _think_paragraphs():
-    yield ("The equation is \\(x^2 - 5x + 6 = 0\\), a quadratic. I could factor it, complete the square, "
-           "or use the quadratic formula. Let me look for two numbers whose product is 6 and whose sum is -5.\n\n")
+    yield (
+        "The equation is \\(x^2 - 5x + 6 = 0\\), a quadratic. I could factor it, complete the square, "
+        "or use the quadratic formula. Let me look for two numbers whose product is 6 and whose sum is -5.\n\n"
+    )
     k = 0
     while True:
         k += 1
         a, b = k % 7 + 1, (k * 3) % 11 + 2
-        yield (f"Try the pair {a} and {b}: their product is \\({a} \\cdot {b} = {a * b}\\) and their sum is {a + b}. "
-               f"{'That matches 6 but' if a * b == 6 else 'That is not 6, so'} this is not it unless both are negative. "
-               f"With -{a} and -{b} the sum is \\(-{a} - {b} = -{a + b}\\) and the product is {a * b}. Hmm, wait. "
-               f"If a sandwich costs ${a} and a drink costs ${b}, the bill is ${a + b}, which is the same kind of sum. "
-               f"Let me recheck with the formula: \\(x = \\frac{{5 \\pm \\sqrt{{25 - 24}}}}{{2}} = \\frac{{5 \\pm 1}}{{2}}\\), so x = 3 or x = 2. "
-               f"Check x = 2: \\(4 - 10 + 6 = 0\\). Check x = 3: \\(9 - 15 + 6 = 0\\). Good, but let me be careful about step {k}.\n\n")
+        yield (
+            f"Try the pair {a} and {b}: their product is \\({a} \\cdot {b} = {a * b}\\) and their sum is {a + b}. "
+            f"{'That matches 6 but' if a * b == 6 else 'That is not 6, so'} this is not it unless both are negative. "
+            f"With -{a} and -{b} the sum is \\(-{a} - {b} = -{a + b}\\) and the product is {a * b}. Hmm, wait. "
+            f"If a sandwich costs ${a} and a drink costs ${b}, the bill is ${a + b}, which is the same kind of sum. "
+            f"Let me recheck with the formula: \\(x = \\frac{{5 \\pm \\sqrt{{25 - 24}}}}{{2}} = \\frac{{5 \\pm 1}}{{2}}\\), so x = 3 or x = 2. "
+            f"Check x = 2: \\(4 - 10 + 6 = 0\\). Check x = 3: \\(9 - 15 + 6 = 0\\). Good, but let me be careful about step {k}.\n\n"
+        )
 
 
 def _solution_steps():
     yield "We solve \\(x^2 - 5x + 6 = 0\\) step by step.\n\n"
-    yield ("1. **Identify the coefficients.** Comparing with \\(ax^2 + bx + c = 0\\) gives "
-           "\\(a = 1\\), \\(b = -5\\) and \\(c = 6\\).\n\n")
-    yield ("2. **Compute the discriminant.**\n\\[\n\\Delta = b^2 - 4ac = (-5)^2 - 4 \\cdot 1 \\cdot 6 = 25 - 24 = 1.\n\\]\n"
-           "Since \\(\\Delta > 0\\), there are two distinct real roots.\n\n")
-    yield ("3. **Apply the quadratic formula.**\n\\[\nx = \\frac{-b \\pm \\sqrt{\\Delta}}{2a} = \\frac{5 \\pm 1}{2}.\n\\]\n"
-           "So \\(x_1 = \\frac{6}{2} = 3\\) and \\(x_2 = \\frac{4}{2} = 2\\).\n\n")
+    yield (
+        "1. **Identify the coefficients.** Comparing with \\(ax^2 + bx + c = 0\\) gives "
+        "\\(a = 1\\), \\(b = -5\\) and \\(c = 6\\).\n\n"
+    )
+    yield (
+        "2. **Compute the discriminant.**\n\\[\n\\Delta = b^2 - 4ac = (-5)^2 - 4 \\cdot 1 \\cdot 6 = 25 - 24 = 1.\n\\]\n"
+        "Since \\(\\Delta > 0\\), there are two distinct real roots.\n\n"
+    )
+    yield (
+        "3. **Apply the quadratic formula.**\n\\[\nx = \\frac{-b \\pm \\sqrt{\\Delta}}{2a} = \\frac{5 \\pm 1}{2}.\n\\]\n"
+        "So \\(x_1 = \\frac{6}{2} = 3\\) and \\(x_2 = \\frac{4}{2} = 2\\).\n\n"
+    )
     n = 3
     while True:
         n += 1
         x = n % 5 + 1
         value = x * x - 5 * x + 6
-        yield (f"{n}. **Check by substitution, case {n - 3}.** Put \\(x = {x}\\) into the left-hand side:\n"
-               f"\\[\n{x}^2 - 5 \\cdot {x} + 6 = {x * x} - {5 * x} + 6 = {value}.\n\\]\n"
-               f"{'It is zero, so' if value == 0 else 'It is not zero, so'} \\(x = {x}\\) "
-               f"{'is' if value == 0 else 'is not'} a root. "
-               f"(As a sanity check with money: paying ${x * x} and getting back ${5 * x} then ${6} leaves ${value}.) "
-               f"The factored form \\((x - 2)(x - 3)\\) gives \\(({x} - 2)({x} - 3) = {(x - 2) * (x - 3)}\\), the same.\n\n")
+        yield (
+            f"{n}. **Check by substitution, case {n - 3}.** Put \\(x = {x}\\) into the left-hand side:\n"
+            f"\\[\n{x}^2 - 5 \\cdot {x} + 6 = {x * x} - {5 * x} + 6 = {value}.\n\\]\n"
+            f"{'It is zero, so' if value == 0 else 'It is not zero, so'} \\(x = {x}\\) "
+            f"{'is' if value == 0 else 'is not'} a root. "
+            f"(As a sanity check with money: paying ${x * x} and getting back ${5 * x} then ${6} leaves ${value}.) "
+            f"The factored form \\((x - 2)(x - 3)\\) gives \\(({x} - 2)({x} - 3) = {(x - 2) * (x - 3)}\\), the same.\n\n"
+        )
 
 
 def reply_chunks(total: int) -> list[str]:
@@ -110,7 +122,7 @@ def reply_chunks(total: int) -> list[str]:
         if len(think) >= total // 2:
             break
         think += tokens_of(paragraph)
-    think = think[: total // 2] + ["\n\n"]
+    think = [*think[:total // 2], "\n\n"]
     solution: list[str] = ["</think>", "\n\n"]
     room = total - len(think) - len(tail)
     for step in _solution_steps():
@@ -119,7 +131,7 @@ def reply_chunks(total: int) -> list[str]:
             break
         solution += step
     filler = tokens_of("Note that every step above can be checked the same way. " * 50)
-    solution += filler[: max(room - len(solution) - 2, 0)] + [".", "\n\n"]
+    solution += [*filler[:max(room - len(solution) - 2, 0)], ".", "\n\n"]
     return think + solution + tail
 
 
@@ -221,11 +233,19 @@ def self_times(profile: dict, top: int) -> list[tuple[float, str]]:
     for node_id, delta in zip(profile["samples"], profile["timeDeltas"]):
         frame = nodes[node_id]["callFrame"]
         url = frame["url"].rsplit("/", 1)[-1][:40]
-        spent[f"{frame['functionName'] or '(anonymous)'} {url}:{frame['lineNumber']}:{frame['columnNumber']}"] += delta / 1000
+        spent[f"{frame['functionName'] or '(anonymous)'} {url}:{frame['lineNumber']}:{frame['columnNumber']}"] += (
+            delta / 1000
+        )
     return [(ms, name) for name, ms in spent.most_common(top)]
 
 
-METRICS = {"ScriptDuration": "script", "LayoutDuration": "layout", "RecalcStyleDuration": "style", "TaskDuration": "all tasks", "ThreadTime": "CPU"}
+METRICS = {
+    "ScriptDuration": "script",
+    "LayoutDuration": "layout",
+    "RecalcStyleDuration": "style",
+    "TaskDuration": "all tasks",
+    "ThreadTime": "CPU",
+}
 COUNTS = {"RecalcStyleCount": "style recalcs", "LayoutCount": "layouts"}
 
 
@@ -245,7 +265,9 @@ def run(tokens: int, rate: float, profile: bool, dir_guard: bool = False) -> dic
     cross_check(QUESTION, "x = 2")  # a running server has its computer algebra warm; the first check takes ~1 s
     backend = PacedBackend(chunks, rate)
     folder = Path(tempfile.mkdtemp(prefix="bench-page-"))
-    service = TutorService(backend, new_store(folder / "tutor.db"), GenerationSettings(max_new_tokens=len(chunks) + 100))
+    service = TutorService(
+        backend, new_store(folder / "tutor.db"), GenerationSettings(max_new_tokens=len(chunks) + 100)
+    )
     views, final_view_at = 0, 0.0
     ask = service.ask
 
@@ -280,13 +302,17 @@ def run(tokens: int, rate: float, profile: bool, dir_guard: bool = False) -> dic
             box.press("Enter")
             deadline = time.monotonic() + len(chunks) / rate + 60
             while time.monotonic() < deadline:
-                samples.append((time.time(), {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}))
+                samples.append(
+                    (time.time(), {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]})
+                )
                 if page.evaluate("window.__bench.finalAt") is not None:
                     break
                 time.sleep(0.25)
             page.wait_for_timeout(500)  # the long tasks of the last frames are reported a little late
             found = page.evaluate("window.__bench")
-            samples.append((time.time(), {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}))
+            samples.append(
+                (time.time(), {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]})
+            )
             hot = self_times(cdp.send("Profiler.stop")["profile"], 20) if profile else []
             chars = page.evaluate("document.querySelector('#conversation').textContent.length")
             browser.close()
@@ -318,16 +344,27 @@ def run(tokens: int, rate: float, profile: bool, dir_guard: bool = False) -> dic
     shown_by_second = per_second(shown)
     return {
         "main_thread": {name: busy(samples, *bounds) for name, bounds in phases.items()},
-        "tokens": len(chunks), "rate": rate, "stream_s": (backend.last_at - backend.first_at),
-        "updates": len([t for t in shown if t <= end]) / (span / 1000), "slowest_second": min(shown_by_second, default=0),
-        "by_second": shown_by_second, "frames": len([f for f in frames if first <= f <= end]) / (span / 1000),
-        "messages": len(arrivals) / (span / 1000), "slowest_messages": min(per_second(arrivals), default=0),
-        "views": views, "server_final_s": final_view_at - backend.last_at,
+        "tokens": len(chunks),
+        "rate": rate,
+        "stream_s": (backend.last_at - backend.first_at),
+        "updates": len([t for t in shown if t <= end]) / (span / 1000),
+        "slowest_second": min(shown_by_second, default=0),
+        "by_second": shown_by_second,
+        "frames": len([f for f in frames if first <= f <= end]) / (span / 1000),
+        "messages": len(arrivals) / (span / 1000),
+        "slowest_messages": min(per_second(arrivals), default=0),
+        "views": views,
+        "server_final_s": final_view_at - backend.last_at,
         "longest": max((t["duration"] for t in tasks), default=0.0),
-        "over_200": sum(t["duration"] > TARGET_LONGTASK_MS for t in tasks), "long_tasks": len(tasks),
+        "over_200": sum(t["duration"] > TARGET_LONGTASK_MS for t in tasks),
+        "long_tasks": len(tasks),
         "long_ms": sum(t["duration"] for t in tasks),
-        "long_by_second": [round(sum(t["duration"] for t in tasks if int((t["start"] - first) // 1000) == i)) for i in range(whole + 1)],
-        "final_s": None if final_at is None else (final_at - end) / 1000, "chars": chars, "hot": hot,
+        "long_by_second": [
+            round(sum(t["duration"] for t in tasks if int((t["start"] - first) // 1000) == i)) for i in range(whole + 1)
+        ],
+        "final_s": None if final_at is None else (final_at - end) / 1000,
+        "chars": chars,
+        "hot": hot,
     }
 
 
@@ -338,12 +375,37 @@ def met(ok: bool) -> str:
 def table(r: dict) -> str:
     final = "never (60 s)" if r["final_s"] is None else f"{r['final_s']:.2f} s"
     rows = [
-        ("UI updates/s on screen (server-sent updates followed by a #conversation DOM change), whole stream", f"{r['updates']:.1f}", "≥ 10", met(r["updates"] >= TARGET_UPDATES)),
-        ("UI updates on screen in the slowest whole second of the stream", f"{r['slowest_second']}", "≥ 10", met(r["slowest_second"] >= TARGET_UPDATES)),
-        ("(for comparison) updates received per second, whole stream / slowest second; animation frames with DOM changes per second", f"{r['messages']:.1f} / {r['slowest_messages']}; {r['frames']:.1f}", "", ""),
-        ("longest main-thread task (longtask)", f"{r['longest']:.0f} ms", "≤ 200 ms", met(r["longest"] <= TARGET_LONGTASK_MS)),
+        (
+            "UI updates/s on screen (server-sent updates followed by a #conversation DOM change), whole stream",
+            f"{r['updates']:.1f}",
+            "≥ 10",
+            met(r["updates"] >= TARGET_UPDATES),
+        ),
+        (
+            "UI updates on screen in the slowest whole second of the stream",
+            f"{r['slowest_second']}",
+            "≥ 10",
+            met(r["slowest_second"] >= TARGET_UPDATES),
+        ),
+        (
+            "(for comparison) updates received per second, whole stream / slowest second; animation frames with DOM changes per second",
+            f"{r['messages']:.1f} / {r['slowest_messages']}; {r['frames']:.1f}",
+            "",
+            "",
+        ),
+        (
+            "longest main-thread task (longtask)",
+            f"{r['longest']:.0f} ms",
+            "≤ 200 ms",
+            met(r["longest"] <= TARGET_LONGTASK_MS),
+        ),
         ("long tasks over 200 ms", f"{r['over_200']}", "0", met(r["over_200"] == 0)),
-        ("final text on screen after the backend's last chunk", final, "≤ 1 s", met(r["final_s"] is not None and r["final_s"] <= TARGET_FINAL_S)),
+        (
+            "final text on screen after the backend's last chunk",
+            final,
+            "≤ 1 s",
+            met(r["final_s"] is not None and r["final_s"] <= TARGET_FINAL_S),
+        ),
     ]
     breakdown = [
         f"{phase}: " + ", ".join(f"{label} {ms:.0f}" for label, ms in spent.items())
@@ -368,16 +430,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=3000, help="reply length in tokens (one chunk per token)")
     parser.add_argument("--rate", type=float, default=200.0, help="tokens per second")
-    parser.add_argument("--profile", action="store_true", help="also print the page's hottest functions (CDP CPU profile)")
-    parser.add_argument("--dir-guard", action="store_true", help="try the proposed page fix (DIR_GUARD) injected into the page")
-    parser.add_argument("--unsplit", action="store_true", help="for comparison: the solution as one chat message (the page before ui/chat.py's SEAL_CHARS split)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also print the page's hottest functions (CDP CPU profile)"
+    )
+    parser.add_argument(
+        "--dir-guard", action="store_true", help="try the proposed page fix (DIR_GUARD) injected into the page"
+    )
+    parser.add_argument(
+        "--unsplit",
+        action="store_true",
+        help="for comparison: the solution as one chat message (the page before ui/chat.py's SEAL_CHARS split)",
+    )
     args = parser.parse_args()
     if args.unsplit:
         from ui import chat
 
         chat.solution_blocks = lambda text: [text]
     result = run(args.tokens, args.rate, args.profile, args.dir_guard)
-    notes = [note for flag, note in ((args.unsplit, "--unsplit: the solution as one chat message"), (args.dir_guard, "--dir-guard: DIR_GUARD injected into the page")) if flag]
+    notes = [
+        note
+        for flag, note in (
+            (args.unsplit, "--unsplit: the solution as one chat message"),
+            (args.dir_guard, "--dir-guard: DIR_GUARD injected into the page"),
+        )
+        if flag
+    ]
     print(table(result) + (f"\n\n({'; '.join(notes)})" if notes else ""))
     if result["hot"]:
         print("\nChromium CPU profile, self time (profiled run; its figures above are slowed by the profiler):\n")

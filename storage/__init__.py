@@ -1,6 +1,7 @@
 """Persistence for the tutor. Nothing outside this package talks SQL."""
 
 from storage.db import StorageError, make_engine, upgrade
+from storage.mastery import MasteryStore
 from storage.records import (
     AttemptPoint,
     AttemptRecord,
@@ -19,7 +20,6 @@ from storage.records import (
     Transcript,
     TranscriptEntry,
 )
-from storage.mastery import MasteryStore
 from storage.school import SchoolStore
 from storage.store import Store, valid_token
 from storage.teachers import LoginThrottle
@@ -33,20 +33,20 @@ __all__ = [
     "LoginThrottle",
     "MasteryRecord",
     "MasteryStore",
+    "MessageRecord",
     "ReviewFilter",
     "SchoolStore",
+    "SessionDetail",
+    "SessionRecord",
     "SessionSummary",
+    "StorageError",
+    "Store",
+    "StudentRecord",
     "StudentSummary",
     "TeacherRecord",
     "Transcript",
     "TranscriptEntry",
-    "MessageRecord",
-    "SessionDetail",
-    "SessionRecord",
-    "StorageError",
-    "Store",
-    "valid_token",
-    "StudentRecord",
     "make_engine",
     "upgrade",
+    "valid_token",
 ]

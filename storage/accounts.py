@@ -17,6 +17,7 @@ from storage.models import Classroom, Student, Teacher, utcnow
 from storage.records import TeacherRecord
 from storage.repository import Repository
 from storage.teachers import check_new_password, hash_password, needs_rehash, valid_username, verify_password
+from storage.transactions import rowcount
 
 
 class TeacherAccounts(Repository):
@@ -79,10 +80,15 @@ class TeacherAccounts(Repository):
         """Students in this teacher's classes (what a removal would strand)."""
 
         def work(db: Session) -> int:
-            return db.scalar(
-                select(func.count(Student.id)).join(Classroom, Student.class_id == Classroom.id)
-                .join(Teacher, Classroom.teacher_id == Teacher.id).where(Teacher.username == username)
-            ) or 0
+            return (
+                db.scalar(
+                    select(func.count(Student.id))
+                    .join(Classroom, Student.class_id == Classroom.id)
+                    .join(Teacher, Classroom.teacher_id == Teacher.id)
+                    .where(Teacher.username == username)
+                )
+                or 0
+            )
 
         return self.transactions.read(work)
 
@@ -95,7 +101,9 @@ class TeacherAccounts(Repository):
             target = db.scalars(select(Teacher).where(Teacher.username == to_username)).one_or_none()
             if source is None or target is None or source.id == target.id:
                 return None
-            return db.execute(update(Classroom).where(Classroom.teacher_id == source.id).values(teacher_id=target.id)).rowcount
+            return rowcount(
+                db.execute(update(Classroom).where(Classroom.teacher_id == source.id).values(teacher_id=target.id))
+            )
 
         return self.transactions.write(work)
 
@@ -104,13 +112,15 @@ class TeacherAccounts(Repository):
 
         def work(db: Session) -> int:
             ids = db.scalars(
-                select(Student.id).join(Classroom, Student.class_id == Classroom.id)
-                .join(Teacher, Classroom.teacher_id == Teacher.id).where(Teacher.username == username)
+                select(Student.id)
+                .join(Classroom, Student.class_id == Classroom.id)
+                .join(Teacher, Classroom.teacher_id == Teacher.id)
+                .where(Teacher.username == username)
             ).all()
             if not ids:
                 return 0
             self.transactions.secure_delete(db)
-            return db.execute(delete(Student).where(Student.id.in_(ids))).rowcount
+            return rowcount(db.execute(delete(Student).where(Student.id.in_(ids))))
 
         deleted = self.transactions.write(work)
         if deleted:
@@ -121,7 +131,7 @@ class TeacherAccounts(Repository):
         """Delete the account and its classes; their students stay, unattached."""
 
         def work(db: Session) -> bool:
-            return db.execute(delete(Teacher).where(Teacher.username == username)).rowcount > 0
+            return rowcount(db.execute(delete(Teacher).where(Teacher.username == username))) > 0
 
         return self.transactions.write(work)
 
@@ -133,7 +143,9 @@ class TeacherAccounts(Repository):
         return self.transactions.read(work) if valid_username(username) else None
 
     def teachers(self) -> list[TeacherRecord]:
-        return self.transactions.read(lambda db: [teacher_record(t) for t in db.scalars(select(Teacher).order_by(Teacher.username))])
+        return self.transactions.read(
+            lambda db: [teacher_record(t) for t in db.scalars(select(Teacher).order_by(Teacher.username))]
+        )
 
     def authenticate(self, username: str, password: str) -> TeacherRecord | None:
         """The teacher when the password matches; the hash check runs outside any transaction."""

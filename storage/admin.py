@@ -7,7 +7,8 @@
     python -m storage.admin list-teachers
     python -m storage.admin create-class TEACHER "CLASS NAME"   (prints the join code alone on the last line)
     python -m storage.admin list-classes [TEACHER]
-    python -m storage.admin rotate-code CODE            (new join code, alone on the last line; the old one stops working)
+    python -m storage.admin rotate-code CODE            (new join code, alone on the last line;
+                                                          the old one stops working)
 
 The database is ``TUTOR_DATABASE_URL`` (or the SQLite file under ``TUTOR_DATA_DIR``), as for
 the app, or ``--database-url``; it is upgraded to the newest schema first.
@@ -63,12 +64,18 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         p.add_argument("username")
         p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    p = sub.add_parser("remove-teacher", help="remove a teacher; one whose classes have students needs a choice for them")
+    p = sub.add_parser(
+        "remove-teacher", help="remove a teacher; one whose classes have students needs a choice for them"
+    )
     p.add_argument("username")
     choice = p.add_mutually_exclusive_group()
     choice.add_argument("--reassign-to", metavar="TEACHER", help="give the classes and their students to this teacher")
-    choice.add_argument("--delete-students", action="store_true", help="delete the students' records (sessions, answers, flags)")
-    choice.add_argument("--keep-students", action="store_true", help="keep the students, unattached (their history stays)")
+    choice.add_argument(
+        "--delete-students", action="store_true", help="delete the students' records (sessions, answers, flags)"
+    )
+    choice.add_argument(
+        "--keep-students", action="store_true", help="keep the students, unattached (their history stays)"
+    )
     sub.add_parser("list-teachers")
     p = sub.add_parser("create-class")
     p.add_argument("teacher")
@@ -77,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("class-solutions", help="allow or forbid 'Reveal the solution' in Hint / Coach me for a class")
     p.add_argument("code", help="the class's join code")
     p.add_argument("setting", choices=("on", "off"))
-    sub.add_parser("rotate-code", help="give a class a new join code; the old one stops working, its students stay").add_argument("code")
+    sub.add_parser(
+        "rotate-code", help="give a class a new join code; the old one stops working, its students stay"
+    ).add_argument("code")
     sub.add_parser("backup", help="copy the live SQLite database with SQLite's online backup").add_argument("dest")
     args = parser.parse_args(argv)
 
@@ -141,7 +150,10 @@ def _run(args: argparse.Namespace, school: SchoolStore) -> int:
     elif args.command == "class-solutions":
         if not school.set_show_solution(args.code, args.setting == "on"):
             raise SystemExit(f"error: no class with the code {args.code!r}")
-        print(f"worked solutions {'allowed' if args.setting == 'on' else 'forbidden'} in Hint / Coach me for class {args.code}")
+        print(
+            f"worked solutions {'allowed' if args.setting == 'on' else 'forbidden'} "
+            f"in Hint / Coach me for class {args.code}"
+        )
     elif args.command == "rotate-code":
         rotated = school.rotate_code_by_code(args.code)
         if rotated is None:

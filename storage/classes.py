@@ -60,11 +60,7 @@ class Classes(Repository):
 
     def classes_for_teacher(self, teacher_id: int) -> list[ClassRecord]:
         def work(db: Session) -> list[ClassRecord]:
-            counts = (
-                select(Student.class_id, func.count(Student.id).label("n"))
-                .group_by(Student.class_id)
-                .subquery()
-            )
+            counts = select(Student.class_id, func.count(Student.id).label("n")).group_by(Student.class_id).subquery()
             rows = db.execute(
                 select(Classroom, func.coalesce(counts.c.n, 0))
                 .outerjoin(counts, counts.c.class_id == Classroom.id)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +66,8 @@ def private_file(path: Path) -> Path:
     """``path`` created empty with mode 0600 if missing (``O_EXCL``: no race with another
     creator), or chmodded 0600 if it exists; its folder as in `private_folder`."""
     private_folder(path.parent)
-    try:
+    with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
-    except FileExistsError:
-        pass
     path.chmod(PRIVATE_FILE)
     return path
 
@@ -133,6 +131,7 @@ def schema_change(connection: Connection) -> Iterator[None]:
             yield
         return
     driver = connection.connection.driver_connection
+    assert driver is not None  # an open SQLite connection
     driver.execute("PRAGMA foreign_keys=OFF")
     try:
         with connection.execution_options(**BEGIN_IMMEDIATE).begin():

@@ -30,41 +30,85 @@ class ClassExport(Repository):
                 chosen = chosen.where(Student.id == student_id)
             # Subqueries, not lists of ids: a big class would pass SQLite's bound-parameter limit.
             in_scope = TutoringSession.student_id.in_(chosen.scalar_subquery())
-            students = db.scalars(select(Student).where(Student.id.in_(chosen.scalar_subquery())).order_by(Student.id)).all()
+            students = db.scalars(
+                select(Student).where(Student.id.in_(chosen.scalar_subquery())).order_by(Student.id)
+            ).all()
             sessions = db.scalars(select(TutoringSession).where(in_scope).order_by(TutoringSession.id)).all()
             messages = db.scalars(select(Message).join(TutoringSession).where(in_scope).order_by(Message.id)).all()
-            attempts = db.scalars(select(Attempt).join(Message).join(TutoringSession).where(in_scope).order_by(Attempt.id)).all()
+            attempts = db.scalars(
+                select(Attempt).join(Message).join(TutoringSession).where(in_scope).order_by(Attempt.id)
+            ).all()
             flags = db.scalars(select(Flag).join(Message).join(TutoringSession).where(in_scope).order_by(Flag.id)).all()
             by_msg_a: dict[int, list[dict]] = {}
             for a in attempts:
                 by_msg_a.setdefault(a.message_id, []).append(
-                    {"id": a.id, "answer": a.answer, "status": a.status, "correct": a.correct, "feedback": a.feedback, "created_at": iso(a.created_at)}
+                    {
+                        "id": a.id,
+                        "answer": a.answer,
+                        "status": a.status,
+                        "correct": a.correct,
+                        "feedback": a.feedback,
+                        "created_at": iso(a.created_at),
+                    }
                 )
             by_msg_f: dict[int, list[dict]] = {}
             for fl in flags:
                 by_msg_f.setdefault(fl.message_id, []).append(
-                    {"id": fl.id, "kind": fl.kind, "detail": fl.detail, "created_at": iso(fl.created_at), "reviewed": fl.reviewed, "note": fl.note}
+                    {
+                        "id": fl.id,
+                        "kind": fl.kind,
+                        "detail": fl.detail,
+                        "created_at": iso(fl.created_at),
+                        "reviewed": fl.reviewed,
+                        "note": fl.note,
+                    }
                 )
             by_session: dict[int, list[dict]] = {}
             for m in messages:
-                by_session.setdefault(m.session_id, []).append({
-                    "id": m.id, "question": m.question, "reasoning": m.reasoning, "solution": m.solution,
-                    "final_answer": m.final_answer, "status": m.status, "error": m.error, "model_id": m.model_id,
-                    "created_at": iso(m.created_at), "finished_at": iso(m.finished_at),
-                    "attempts": by_msg_a.get(m.id, []), "flags": by_msg_f.get(m.id, []),
-                })
+                by_session.setdefault(m.session_id, []).append(
+                    {
+                        "id": m.id,
+                        "question": m.question,
+                        "reasoning": m.reasoning,
+                        "solution": m.solution,
+                        "final_answer": m.final_answer,
+                        "status": m.status,
+                        "error": m.error,
+                        "model_id": m.model_id,
+                        "created_at": iso(m.created_at),
+                        "finished_at": iso(m.finished_at),
+                        "attempts": by_msg_a.get(m.id, []),
+                        "flags": by_msg_f.get(m.id, []),
+                    }
+                )
             by_student: dict[int, list[dict]] = {}
             for s in sessions:
-                by_student.setdefault(s.student_id, []).append({
-                    "id": s.id, "title": s.title, "mode": s.mode, "created_at": iso(s.created_at),
-                    "updated_at": iso(s.updated_at), "messages": by_session.get(s.id, []),
-                })
+                by_student.setdefault(s.student_id, []).append(
+                    {
+                        "id": s.id,
+                        "title": s.title,
+                        "mode": s.mode,
+                        "created_at": iso(s.created_at),
+                        "updated_at": iso(s.updated_at),
+                        "messages": by_session.get(s.id, []),
+                    }
+                )
             return {
-                "class": {"id": cls.id, "name": cls.name, "join_code": cls.join_code, "created_at": iso(cls.created_at)},
+                "class": {
+                    "id": cls.id,
+                    "name": cls.name,
+                    "join_code": cls.join_code,
+                    "created_at": iso(cls.created_at),
+                },
                 "exported_at": iso(utcnow()),
                 "students": [
-                    {"id": s.id, "name": student_label(s.id, s.display_name), "created_at": iso(s.created_at),
-                     "last_active_at": iso(s.last_active_at), "sessions": by_student.get(s.id, [])}
+                    {
+                        "id": s.id,
+                        "name": student_label(s.id, s.display_name),
+                        "created_at": iso(s.created_at),
+                        "last_active_at": iso(s.last_active_at),
+                        "sessions": by_student.get(s.id, []),
+                    }
                     for s in students
                 ],
             }

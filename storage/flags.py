@@ -40,7 +40,13 @@ class Flags(Repository):
                 if kind in have:
                     continue
                 have.add(kind)
-                row = Flag(message_id=message_id, kind=kind[:32], detail=detail[:FLAG_DETAIL_CHARS], created_at=utcnow(), reviewed=False)
+                row = Flag(
+                    message_id=message_id,
+                    kind=kind[:32],
+                    detail=detail[:FLAG_DETAIL_CHARS],
+                    created_at=utcnow(),
+                    reviewed=False,
+                )
                 db.add(row)
                 new.append(row)
             db.flush()
@@ -53,10 +59,20 @@ class Flags(Repository):
 
     def attempts_for_message(self, message_id: int) -> list[AttemptRecord]:
         return self.transactions.read(
-            lambda db: [attempt_record(a) for a in db.scalars(select(Attempt).where(Attempt.message_id == message_id).order_by(Attempt.id))]
+            lambda db: [
+                attempt_record(a)
+                for a in db.scalars(select(Attempt).where(Attempt.message_id == message_id).order_by(Attempt.id))
+            ]
         )
 
-    def flags_for_class(self, teacher_id: int, class_id: int, f: ReviewFilter | None = None, include_reviewed: bool = True, limit: int = 500) -> list[FlagListing]:
+    def flags_for_class(
+        self,
+        teacher_id: int,
+        class_id: int,
+        f: ReviewFilter | None = None,
+        include_reviewed: bool = True,
+        limit: int = 500,
+    ) -> list[FlagListing]:
         """Open flags first, safety ones (self-harm, abuse, personal data) ahead, newest first; then reviewed ones."""
         f = f or ReviewFilter()
 
@@ -83,7 +99,9 @@ class Flags(Repository):
 
         return self.transactions.read(work)
 
-    def review_flag(self, teacher_id: int, flag_id: int, note: str | None = None, reviewed: bool = True) -> FlagRecord | None:
+    def review_flag(
+        self, teacher_id: int, flag_id: int, note: str | None = None, reviewed: bool = True
+    ) -> FlagRecord | None:
         """Mark a flag of one of this teacher's classes reviewed (with an optional note)."""
         note = (note or "").strip()[:MAX_NOTE_CHARS] or None
 

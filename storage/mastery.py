@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.mappers import attempt_record, mastery_record, message_record
 from storage.models import Attempt, Mastery, Message, TutoringSession, utcnow
 from storage.records import AttemptRecord, MasteryRecord, MessageRecord
-from storage.mappers import attempt_record, mastery_record, message_record
 from storage.repository import Repository
 from storage.store import ATTEMPT_STATUSES
 

@@ -40,7 +40,9 @@ class ClassReview(Repository):
             asked = {
                 sid: (sessions, questions)
                 for sid, sessions, questions in db.execute(
-                    base.add_columns(func.count(func.distinct(TutoringSession.id)), func.count(Message.id)).group_by(Student.id)
+                    base.add_columns(func.count(func.distinct(TutoringSession.id)), func.count(Message.id)).group_by(
+                        Student.id
+                    )
                 )
             }
             checked = {
@@ -51,7 +53,7 @@ class ClassReview(Repository):
                     .group_by(Student.id)
                 )
             }
-            flagged = dict(
+            flagged: dict[int, int] = dict(
                 db.execute(
                     base.join(Flag, Flag.message_id == Message.id)
                     .where(Flag.reviewed == False)  # noqa: E712
@@ -70,14 +72,25 @@ class ClassReview(Repository):
                 sessions, questions = asked.get(s.id, (0, 0))
                 attempts, correct = checked.get(s.id, (0, 0))
                 out.append(
-                    StudentSummary(s.id, student_label(s.id, s.display_name), sessions, questions, attempts, int(correct), flagged.get(s.id, 0), s.last_active_at)
+                    StudentSummary(
+                        s.id,
+                        student_label(s.id, s.display_name),
+                        sessions,
+                        questions,
+                        attempts,
+                        int(correct),
+                        flagged.get(s.id, 0),
+                        s.last_active_at,
+                    )
                 )
             out.sort(key=lambda r: (-r.open_flags, r.name.lower(), r.student_id))
             return out
 
         return self.transactions.read(work)
 
-    def sessions(self, teacher_id: int, class_id: int, f: ReviewFilter | None = None, limit: int = 200) -> list[SessionSummary]:
+    def sessions(
+        self, teacher_id: int, class_id: int, f: ReviewFilter | None = None, limit: int = 200
+    ) -> list[SessionSummary]:
         """Sessions with a matching message: open safety flags first, then by open flags, then most recent."""
         f = f or ReviewFilter()
 
@@ -85,7 +98,9 @@ class ClassReview(Repository):
             if owned_class(db, teacher_id, class_id) is None:
                 return []
             open_flags = (
-                select(Message.session_id, func.count(Flag.id).label("n"), func.min(safety_last(Flag.kind)).label("safety"))
+                select(
+                    Message.session_id, func.count(Flag.id).label("n"), func.min(safety_last(Flag.kind)).label("safety")
+                )
                 .join(Flag, Flag.message_id == Message.id)
                 .where(Flag.reviewed == False)  # noqa: E712
                 .group_by(Message.session_id)
@@ -95,18 +110,32 @@ class ClassReview(Repository):
             safety = func.coalesce(func.min(open_flags.c.safety), 1)
             rows = db.execute(
                 select(
-                    TutoringSession.id, Student.id, Student.display_name, TutoringSession.title,
-                    TutoringSession.updated_at, func.count(Message.id), flags_n,
+                    TutoringSession.id,
+                    Student.id,
+                    Student.display_name,
+                    TutoringSession.title,
+                    TutoringSession.updated_at,
+                    func.count(Message.id),
+                    flags_n,
                 )
                 .join(Student, TutoringSession.student_id == Student.id)
                 .join(Message, Message.session_id == TutoringSession.id)
                 .outerjoin(open_flags, open_flags.c.session_id == TutoringSession.id)
                 .where(Student.class_id == class_id, *review_conditions(f))
-                .group_by(TutoringSession.id, Student.id, Student.display_name, TutoringSession.title, TutoringSession.updated_at)
+                .group_by(
+                    TutoringSession.id,
+                    Student.id,
+                    Student.display_name,
+                    TutoringSession.title,
+                    TutoringSession.updated_at,
+                )
                 .order_by(safety, flags_n.desc(), TutoringSession.updated_at.desc(), TutoringSession.id.desc())
                 .limit(limit)
             )
-            return [SessionSummary(sess, sid, student_label(sid, name), title, updated, n, int(fl)) for sess, sid, name, title, updated, n, fl in rows]
+            return [
+                SessionSummary(sess, sid, student_label(sid, name), title, updated, n, int(fl))
+                for sess, sid, name, title, updated, n, fl in rows
+            ]
 
         return self.transactions.read(work)
 
@@ -123,15 +152,20 @@ class ClassReview(Repository):
             if found is None:
                 return None
             parent, name, class_id = found
+            assert class_id is not None  # joined through the teacher's class
             messages = db.scalars(select(Message).where(Message.session_id == session_id).order_by(Message.id)).all()
             attempts: dict[int, list[AttemptRecord]] = {m.id: [] for m in messages}
             flags: dict[int, list[FlagRecord]] = {m.id: [] for m in messages}
-            for a in db.scalars(select(Attempt).join(Message).where(Message.session_id == session_id).order_by(Attempt.id)):
+            for a in db.scalars(
+                select(Attempt).join(Message).where(Message.session_id == session_id).order_by(Attempt.id)
+            ):
                 attempts[a.message_id].append(attempt_record(a))
             for fl in db.scalars(select(Flag).join(Message).where(Message.session_id == session_id).order_by(Flag.id)):
                 flags[fl.message_id].append(flag_record(fl))
             return Transcript(
-                session_record(parent), student_label(parent.student_id, name), class_id,
+                session_record(parent),
+                student_label(parent.student_id, name),
+                class_id,
                 [TranscriptEntry(message_record(m), attempts[m.id], flags[m.id]) for m in messages],
             )
 
@@ -145,13 +179,17 @@ class ClassReview(Repository):
             if owned_class(db, teacher_id, class_id) is None:
                 return []
             rows = db.execute(
-                select(Student.id, Student.display_name, Message.id, Message.question, Attempt.correct, Attempt.created_at)
+                select(
+                    Student.id, Student.display_name, Message.id, Message.question, Attempt.correct, Attempt.created_at
+                )
                 .join(TutoringSession, TutoringSession.student_id == Student.id)
                 .join(Message, Message.session_id == TutoringSession.id)
                 .join(Attempt, Attempt.message_id == Message.id)
                 .where(Student.class_id == class_id, *review_conditions(f))
                 .order_by(Attempt.created_at, Attempt.id)
             )
-            return [AttemptPoint(sid, student_label(sid, name), mid, q, bool(ok), at) for sid, name, mid, q, ok, at in rows]
+            return [
+                AttemptPoint(sid, student_label(sid, name), mid, q, bool(ok), at) for sid, name, mid, q, ok, at in rows
+            ]
 
         return self.transactions.read(work)

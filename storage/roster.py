@@ -13,6 +13,7 @@ from storage.models import Classroom, Student
 from storage.records import ClassRecord
 from storage.repository import Repository
 from storage.scope import owned_class, student_label
+from storage.transactions import rowcount
 
 MAX_STUDENT_NAME = 100
 MAX_CLASS_SIZE = 200
@@ -74,7 +75,9 @@ class Roster(Repository):
             if owned_class(db, teacher_id, class_id) is None:
                 return []
             rows = db.execute(
-                select(Student.id, Student.display_name).where(Student.class_id == class_id).order_by(Student.display_name, Student.id)
+                select(Student.id, Student.display_name)
+                .where(Student.class_id == class_id)
+                .order_by(Student.display_name, Student.id)
             )
             return [(i, student_label(i, n)) for i, n in rows]
 
@@ -98,7 +101,7 @@ class Roster(Repository):
                 .where(Student.class_id == class_id, Student.id.in_(ids))
                 .values(class_id=None, display_name=None)
             )
-            return result.rowcount
+            return rowcount(result)
 
         return self.transactions.write(work)
 

@@ -27,7 +27,7 @@ from storage.records import (
     SessionRecord,
     StudentRecord,
 )
-from storage.transactions import Transactions
+from storage.transactions import Transactions, rowcount
 
 M = TypeVar("M", bound=Base)
 
@@ -140,8 +140,15 @@ class Store:
         return self.transactions.write(work)
 
     def ask(
-        self, student_id: int, session_id: int | None, question: str, model_id: str, settings: dict[str, Any],
-        *, title: str = "", mode: str = "solution",
+        self,
+        student_id: int,
+        session_id: int | None,
+        question: str,
+        model_id: str,
+        settings: dict[str, Any],
+        *,
+        title: str = "",
+        mode: str = "solution",
     ) -> tuple[SessionRecord, MessageRecord]:
         """The question (status "generating") and, when ``session_id`` is None, its new session
         (``title``, ``mode``), in one write: the one write before the model sees a question."""
@@ -149,7 +156,9 @@ class Store:
         def work(db: Session) -> tuple[SessionRecord, MessageRecord]:
             now = utcnow()
             if session_id is None:
-                parent = TutoringSession(student_id=student_id, title=_title(title), mode=mode, created_at=now, updated_at=now)
+                parent = TutoringSession(
+                    student_id=student_id, title=_title(title), mode=mode, created_at=now, updated_at=now
+                )
                 db.add(parent)
                 db.flush()
             else:
@@ -157,16 +166,20 @@ class Store:
                 if parent.student_id != student_id:
                     raise ValueError(f"session {session_id} is not student {student_id}'s")
                 parent.updated_at = now
-            row = Message(session_id=parent.id, question=question, status="generating", model_id=model_id, generation_settings=dict(settings))
+            row = Message(
+                session_id=parent.id,
+                question=question,
+                status="generating",
+                model_id=model_id,
+                generation_settings=dict(settings),
+            )
             db.add(row)
             db.flush()
             return session_record(parent), message_record(row)
 
         return self.transactions.write(work)
 
-    def add_question(
-        self, session_id: int, question: str, model_id: str, settings: dict[str, Any]
-    ) -> MessageRecord:
+    def add_question(self, session_id: int, question: str, model_id: str, settings: dict[str, Any]) -> MessageRecord:
         """Store the question, status "generating", before generation starts."""
 
         def work(db: Session) -> MessageRecord:
@@ -233,7 +246,7 @@ class Store:
                 .where(Message.id == message_id, Message.status == "generating")
                 .values(reasoning=reasoning, solution=solution)
             )
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
         return self.transactions.write(work)
 
@@ -244,16 +257,12 @@ class Store:
         """
 
         def work(db: Session) -> int:
-            result = db.execute(
-                update(Message).where(Message.status == "generating").values(status="interrupted")
-            )
-            return result.rowcount
+            result = db.execute(update(Message).where(Message.status == "generating").values(status="interrupted"))
+            return rowcount(result)
 
         return self.transactions.write(work)
 
-    def add_attempt(
-        self, message_id: int, answer: str, status: str, correct: bool, feedback: str
-    ) -> AttemptRecord:
+    def add_attempt(self, message_id: int, answer: str, status: str, correct: bool, feedback: str) -> AttemptRecord:
         if status not in ATTEMPT_STATUSES:
             allowed = sorted(ATTEMPT_STATUSES)
             raise ValueError(f"attempt status must be in {allowed}, not {status!r}")
@@ -298,9 +307,7 @@ class Store:
             parent = db.get(TutoringSession, session_id)
             if parent is None or parent.student_id != student_id:
                 return None
-            messages = db.scalars(
-                select(Message).where(Message.session_id == session_id).order_by(Message.id)
-            ).all()
+            messages = db.scalars(select(Message).where(Message.session_id == session_id).order_by(Message.id)).all()
             attempts: dict[int, list[AttemptRecord]] = {m.id: [] for m in messages}
             for row in db.scalars(
                 select(Attempt)
@@ -345,6 +352,7 @@ class Store:
         try:
             dest = sqlite3.connect(dest_path)
             try:
+                assert source.driver_connection is not None  # an open SQLite connection
                 source.driver_connection.backup(dest)
             finally:
                 dest.close()

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,3 +88,10 @@ class Transactions:
                     ) from exc
                 time.sleep(pause)
                 pause = min(pause * 2, LOCK_RETRY_MAX_SLEEP)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (its result is a ``CursorResult``; SQLAlchemy types
+    ``Session.execute`` as returning the plainer ``Result``)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount

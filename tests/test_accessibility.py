@@ -21,8 +21,14 @@ from ui.server import build_app
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SCRIPT = [
-    "<think>", "Subtract 5 from both sides, ", "then divide by 3.", "</think>",
-    "\n1. Subtract 5: $3x = 6$.\n", "2. Divide by 3: $$x = \\frac{6}{3}$$\n", "So \\(x = 2\\).\n\n", "\\boxed{2}",
+    "<think>",
+    "Subtract 5 from both sides, ",
+    "then divide by 3.",
+    "</think>",
+    "\n1. Subtract 5: $3x = 6$.\n",
+    "2. Divide by 3: $$x = \\frac{6}{3}$$\n",
+    "So \\(x = 2\\).\n\n",
+    "\\boxed{2}",
 ]
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -37,7 +43,9 @@ def server(tmp_path_factory):
 
 
 def conversation_with_a_reply(browser, server, viewport, phone=False):
-    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, bypass_csp=True)  # axe is injected inline
+    context = browser.new_context(
+        viewport=viewport, is_mobile=phone, has_touch=phone, bypass_csp=True
+    )  # axe is injected inline
     page = context.new_page()
     page.goto(server.url)
     page.get_by_label("Question").fill("Solve 3x + 5 = 11")
@@ -75,7 +83,7 @@ def test_the_phone_layout_fits_and_the_question_box_stays_reachable(browser, ser
     box.scroll_into_view_if_needed()
     for control in (box, page.get_by_role("button", name="Solve")):
         where = control.bounding_box()
-        assert where is not None and 0 <= where["y"] and where["y"] + where["height"] <= 460, where
+        assert where is not None and where["y"] >= 0 and where["y"] + where["height"] <= 460, where
     box.fill("Now solve 2x = 8")
     box.press("Enter")
     expect(page.locator("#conversation .user-row")).to_have_count(3, timeout=10_000)
@@ -90,7 +98,12 @@ def test_the_page_works_from_the_keyboard(browser, server):
     seen = []
     for _ in range(40):  # Tab from the top reaches the Question box, past the conversation list
         page.keyboard.press("Tab")
-        seen.append(page.evaluate("document.activeElement.getAttribute('aria-label') || document.activeElement.innerText || document.activeElement.tagName"))
+        seen.append(
+            page.evaluate(
+                "document.activeElement.getAttribute('aria-label') || document.activeElement.innerText"
+                " || document.activeElement.tagName"
+            )
+        )
         if page.get_by_label("Question").evaluate("el => el === document.activeElement"):
             break
     else:

@@ -20,7 +20,11 @@ TOKEN = "backup-token-aaaaaaaaaaa"
 def admin(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "storage.admin", "--database-url", f"sqlite:///{db}", *args],
-        cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -55,7 +59,9 @@ def test_a_class_can_forbid_revealing_solutions_in_guided_modes(tmp_path):
     assert admin(db, "add-teacher", "ms_lee", "--password-stdin", stdin="a long enough password\n").returncode == 0
     code = admin(db, "create-class", "ms_lee", "Year 9").stdout.strip().splitlines()[-1]
     assert admin(db, "class-solutions", code, "off").returncode == 0
-    svc = TutorService(ScriptedBackend(["Think about undoing the +5. "]), store, GenerationSettings(), worked_example=False)
+    svc = TutorService(
+        ScriptedBackend(["Think about undoing the +5. "]), store, GenerationSettings(), worked_example=False
+    )
     svc.join_class(TOKEN, "Ada", code)
     hint = list(svc.ask(TOKEN, "Solve 3x + 5 = 11", mode="hint"))[-1]
     refused = list(svc.reveal(TOKEN, hint.session_id))
@@ -70,7 +76,10 @@ def test_a_teacher_switches_solutions_only_for_their_own_class(tmp_path):
     from tutor.teaching.review import TeacherReview
 
     school = SchoolStore(new_store(tmp_path / "t.db"))
-    lee, kim = school.add_teacher("ms_lee", "a long enough password"), school.add_teacher("mr_kim", "another long password")
+    lee, kim = (
+        school.add_teacher("ms_lee", "a long enough password"),
+        school.add_teacher("mr_kim", "another long password"),
+    )
     year9 = school.create_class(lee.id, "Year 9")
     review = TeacherReview(school, tmp_path / "exports")
     assert not review.set_show_solution(kim.id, year9.id, False)

@@ -18,9 +18,15 @@ from tutor.service import TutorService
 from ui.server import build_app
 
 SCRIPT = [
-    "<think>", "Subtract 5 from both sides, ", "then divide by 3.", "</think>",
-    "\n1. Subtract 5: $3x = 6$.\n", "2. Divide by 3: $$x = \\frac{6}{3}$$\n",
-    "A pencil costs $5 and a pen $7.\n", "So \\(x = 2\\).\n\n", "\\boxed{2}",
+    "<think>",
+    "Subtract 5 from both sides, ",
+    "then divide by 3.",
+    "</think>",
+    "\n1. Subtract 5: $3x = 6$.\n",
+    "2. Divide by 3: $$x = \\frac{6}{3}$$\n",
+    "A pencil costs $5 and a pen $7.\n",
+    "So \\(x = 2\\).\n\n",
+    "\\boxed{2}",
 ]
 
 
@@ -71,7 +77,9 @@ def test_a_conversation_renders_latex_keeps_every_turn_and_comes_back_on_reload(
         expect(chat.get_by_text("Now solve 2x = 8")).to_be_visible(timeout=10_000)
         expect(page.get_by_role("button", name="Solve")).to_be_visible(timeout=15_000)
         texts = [" ".join(t.split()) for t in student_bubbles(page).all_inner_texts()]
-        assert texts == ["Solve 3x + 5 = 11", "My answer: x = 2", "My answer: 3", "Now solve 2x = 8"], texts  # in order, all kept
+        assert texts == ["Solve 3x + 5 = 11", "My answer: x = 2", "My answer: 3", "Now solve 2x = 8"], (
+            texts
+        )  # in order, all kept
         assert page.locator("#conversation .bot-row").count() == 4  # a reply and a verdict each
 
         page.reload()  # no click: the latest conversation is back as it was
@@ -140,7 +148,9 @@ def test_real_model_streams_stops_is_cut_short_and_the_conversation_survives_a_r
 
         page.get_by_label("Your answer").fill("__import__('os').system('id')")
         page.get_by_role("button", name="Check answer").click()
-        expect(page.get_by_text(re.compile(r"no final answer|Not quite|could not read", re.I))).to_be_visible(timeout=10_000)
+        expect(page.get_by_text(re.compile(r"no final answer|Not quite|could not read", re.I))).to_be_visible(
+            timeout=10_000
+        )
 
         page.reload()
         chat = page.locator("#conversation")

@@ -12,7 +12,10 @@ import pytest
 
 from tutor.cas import agrees, cas_answer, cross_check, parse_question
 
-QUESTIONS = [json.loads(line) for line in (Path(__file__).parent / "data" / "questions_cas.jsonl").read_text(encoding="utf-8").splitlines()]
+QUESTIONS = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "data" / "questions_cas.jsonl").read_text(encoding="utf-8").splitlines()
+]
 SHOULD_SETTLE = [q for q in QUESTIONS if q["kind"] != "decline"]
 DECLINE = [q for q in QUESTIONS if q["kind"] == "decline"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
-from tutor.teaching.modes import NEXT_HINT, REVEAL
 from tutor.service import TutorService
+from tutor.teaching.modes import NEXT_HINT, REVEAL
 
 TOKEN = "conversation-token-aaaaaa"
 WORKED = ["<think>private</think>", "Subtract 5, then divide by 3.\n", "So x = 2.\n\n", "\\boxed{x = 2}"]
@@ -41,14 +41,18 @@ def test_reveal_where_algebra_settled_the_question_generates_once_then_reuses_it
     hint = list(svc.ask(TOKEN, "Solve 3x + 5 = 11", mode="hint"))[-1]
     assert len(backend.seen) == 1  # algebra settled it: nothing worked out privately
     first = list(svc.reveal(TOKEN, hint.session_id))[-1]
-    assert len(backend.seen) == 2 and first.final_answer == "x = 2" and first.cas_note == "Verified by computer algebra."
+    assert (
+        len(backend.seen) == 2 and first.final_answer == "x = 2" and first.cas_note == "Verified by computer algebra."
+    )
     again = list(svc.reveal(TOKEN, hint.session_id))[-1]
     assert len(backend.seen) == 2 and again.solution == first.solution
     assert [t.question for t in svc.conversation(TOKEN).turns] == ["Solve 3x + 5 = 11", REVEAL, REVEAL]
 
 
 def test_a_reload_shows_every_turn_and_check_of_the_latest_conversation(store):
-    svc = TutorService(ScriptedBackend(["<think>think</think>", "Divide.\n", "\\boxed{x = 2}"]), store, GenerationSettings())
+    svc = TutorService(
+        ScriptedBackend(["<think>think</think>", "Divide.\n", "\\boxed{x = 2}"]), store, GenerationSettings()
+    )
     first = list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))[-1]
     svc.check(TOKEN, first.message_id, "x = 3")
     svc.check(TOKEN, first.message_id, "x = 2")
@@ -86,9 +90,14 @@ def test_next_hint_turns_are_kept_as_the_dialogue(store):
 
 
 def test_the_real_model_reports_a_reply_cut_by_the_token_limit(demo_backend):
-    short = demo_backend.stream([{"role": "user", "content": "Count from one to fifty in words."}], GenerationSettings(max_new_tokens=8, temperature=0))
+    short = demo_backend.stream(
+        [{"role": "user", "content": "Count from one to fifty in words."}],
+        GenerationSettings(max_new_tokens=8, temperature=0),
+    )
     assert "".join(short) and short.cut_short
-    full = demo_backend.stream([{"role": "user", "content": "Say yes."}], GenerationSettings(max_new_tokens=200, temperature=0))
+    full = demo_backend.stream(
+        [{"role": "user", "content": "Say yes."}], GenerationSettings(max_new_tokens=200, temperature=0)
+    )
     assert "".join(full) and not full.cut_short
 
 
@@ -98,7 +107,11 @@ def test_one_write_before_the_model_sees_a_question_and_none_to_read_it_back(sto
     from sqlalchemy import event
 
     writes = []
-    event.listen(store.engine, "begin", lambda c: writes.append(1) if c.get_execution_options().get("tutor_begin_immediate") else None)
+    event.listen(
+        store.engine,
+        "begin",
+        lambda c: writes.append(1) if c.get_execution_options().get("tutor_begin_immediate") else None,
+    )
 
     class Counting(ScriptedBackend):
         def _work(self, messages, settings, emit, cancelled):

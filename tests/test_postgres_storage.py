@@ -14,13 +14,19 @@ from storage import Store, make_engine, upgrade
 from tests import test_storage
 from tests.pg import postgres_server, postgres_url  # noqa: F401 - fixtures
 
-SQLITE_ONLY = {"test_pragmas_set_on_every_connection", "test_write_retries_while_locked", "test_write_gives_up_with_storage_error", "test_backup_is_a_consistent_database"}
+SQLITE_ONLY = {
+    "test_pragmas_set_on_every_connection",
+    "test_write_retries_while_locked",
+    "test_write_gives_up_with_storage_error",
+    "test_backup_is_a_consistent_database",
+}
 NO_DATABASE = {  # checked in Python before any SQL, or about the code itself
     "test_invalid_token_rejected",
     "test_no_storage_module_borrows_another_modules_private_names",
 }
 GENERIC = [
-    fn for name, fn in inspect.getmembers(test_storage, inspect.isfunction)
+    fn
+    for name, fn in inspect.getmembers(test_storage, inspect.isfunction)
     if name.startswith("test_") and name not in SQLITE_ONLY | NO_DATABASE and fn.__module__ == test_storage.__name__
 ]
 
@@ -45,7 +51,8 @@ def test_the_exclusions_name_real_tests_and_the_engine_is_postgresql(postgres_ur
     or when the engine the tests above get is not PostgreSQL, so that they would prove nothing
     about it: a student written through the Store must be visible on the server itself."""
     defined = {
-        name for name, fn in inspect.getmembers(test_storage, inspect.isfunction)
+        name
+        for name, fn in inspect.getmembers(test_storage, inspect.isfunction)
         if name.startswith("test_") and fn.__module__ == test_storage.__name__
     }
     assert (SQLITE_ONLY | NO_DATABASE) - defined == set()

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -81,11 +81,11 @@ def test_pragmas_set_on_every_connection(engine: Engine) -> None:
 
 
 def test_question_stored_before_reply(engine: Engine, store: Store) -> None:
-    student, session, message = ask(store)
+    student, _session, message = ask(store)
     assert message.status == "generating"
     assert (message.reasoning, message.solution, message.final_answer) == ("", "", None)
     assert message.finished_at is None
-    assert message.created_at.tzinfo == timezone.utc
+    assert message.created_at.tzinfo == UTC
     stored = store.message_for_student(message.id, student.id)
     assert stored == message
     with engine.connect() as conn:
@@ -93,10 +93,8 @@ def test_question_stored_before_reply(engine: Engine, store: Store) -> None:
 
 
 def test_finish_reply(store: Store) -> None:
-    student, session, message = ask(store)
-    done = store.finish_reply(
-        message.id, reasoning="2 and 2", solution="2+2=4", final_answer="4", status="complete"
-    )
+    student, _session, message = ask(store)
+    done = store.finish_reply(message.id, reasoning="2 and 2", solution="2+2=4", final_answer="4", status="complete")
     assert (done.status, done.solution, done.final_answer) == ("complete", "2+2=4", "4")
     assert done.error is None
     assert done.finished_at is not None and done.finished_at >= done.created_at
@@ -110,9 +108,7 @@ def test_finish_reply(store: Store) -> None:
 
 def test_stopped_reply_keeps_partial_text(store: Store) -> None:
     student, session, message = ask(store)
-    store.finish_reply(
-        message.id, reasoning="Let me add", solution="2+2 =", final_answer=None, status="stopped"
-    )
+    store.finish_reply(message.id, reasoning="Let me add", solution="2+2 =", final_answer=None, status="stopped")
     detail = store.session_detail(session.id, student.id)
     stopped, attempts = detail.messages[0]
     assert stopped.status == "stopped"
@@ -170,16 +166,14 @@ def test_same_token_same_student(store: Store) -> None:
     assert store.student_for_token(TOKEN_A) == first
 
 
-@pytest.mark.parametrize(
-    "token", ["", "short", "a" * 15, "a" * 65, "a" * 31 + "!", "a" * 31 + "\n", "ä" * 20, None]
-)
+@pytest.mark.parametrize("token", ["", "short", "a" * 15, "a" * 65, "a" * 31 + "!", "a" * 31 + "\n", "ä" * 20, None])
 def test_invalid_token_rejected(store: Store, token: object) -> None:
     with pytest.raises(ValueError):
         store.student_for_token(token)
 
 
 def test_deleting_student_cascades(engine: Engine, store: Store) -> None:
-    alice, session, message = ask(store, TOKEN_A)
+    alice, _session, message = ask(store, TOKEN_A)
     store.add_attempt(message.id, "4", "correct", True, "Right.")
     ask(store, TOKEN_B)
     with engine.begin() as conn:
@@ -198,7 +192,7 @@ def test_concurrent_attempts_all_land(engine: Engine, store: Store) -> None:
         try:
             for i in range(200):
                 store.add_attempt(message.id, f"{n}-{i}", "incorrect", False, "")
-        except BaseException as exc:  # surfaced by the assertion below
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
@@ -236,9 +230,7 @@ def test_write_retries_while_locked(impatient_engine: Engine) -> None:
     assert count(impatient_engine, Attempt) == 1
 
 
-def test_write_gives_up_with_storage_error(
-    impatient_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_write_gives_up_with_storage_error(impatient_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage.transactions, "LOCK_RETRY_SECONDS", 0.5)
     store = Store(impatient_engine)
     _, _, message = ask(store)
@@ -282,9 +274,7 @@ def count_writes(engine: Engine) -> list[int]:
     return writes
 
 
-def test_reads_never_write_and_real_use_marks_active_at_most_every_five_minutes(
-    engine: Engine, store: Store
-) -> None:
+def test_reads_never_write_and_real_use_marks_active_at_most_every_five_minutes(engine: Engine, store: Store) -> None:
     student, session, message = ask(store)
     writes = count_writes(engine)
     assert store.find_student(TOKEN_A) == student

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -65,7 +66,9 @@ def test_every_migration_applies_to_an_empty_database_and_matches_the_models(eng
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head_revision()
-        assert {"teachers", "classes", "students", "sessions", "messages", "attempts", "flags"} <= set(inspect(conn).get_table_names())
+        assert {"teachers", "classes", "students", "sessions", "messages", "attempts", "flags"} <= set(
+            inspect(conn).get_table_names()
+        )
 
 
 def test_passwords_are_salted_slow_hashes() -> None:
@@ -158,7 +161,7 @@ def test_overview_sessions_and_filters(school: SchoolStore) -> None:
     school.join_class(ada.id, "Ada", c.join_code)
     school.join_class(bob.id, "Bob", c.join_code)
     s1, m1 = ask(school, ada.id, "Solve x + 1 = 5")
-    s2, m2 = ask(school, ada.id, "Area of a circle of radius 2")
+    s2, _m2 = ask(school, ada.id, "Area of a circle of radius 2")
     s3, m3 = ask(school, bob.id, "Solve 2x = 8")
     ask(school, outsider.id, "Solve x = 1")
     for answer, ok in [("3", False), ("4", True)]:
@@ -169,8 +172,20 @@ def test_overview_sessions_and_filters(school: SchoolStore) -> None:
     rows = school.overview(t.id, c.id)
     assert [r.name for r in rows] == ["Bob", "Ada"]  # open flags first
     bob_row, ada_row = rows
-    assert (ada_row.sessions, ada_row.questions, ada_row.attempts, ada_row.correct, ada_row.open_flags) == (2, 2, 2, 1, 0)
-    assert (bob_row.sessions, bob_row.questions, bob_row.attempts, bob_row.correct, bob_row.open_flags) == (1, 1, 1, 0, 1)
+    assert (ada_row.sessions, ada_row.questions, ada_row.attempts, ada_row.correct, ada_row.open_flags) == (
+        2,
+        2,
+        2,
+        1,
+        0,
+    )
+    assert (bob_row.sessions, bob_row.questions, bob_row.attempts, bob_row.correct, bob_row.open_flags) == (
+        1,
+        1,
+        1,
+        0,
+        1,
+    )
     assert [r.name for r in school.overview(t.id, c.id, ReviewFilter(search="SOLVE"))] == ["Bob", "Ada"]
     assert [r.questions for r in school.overview(t.id, c.id, ReviewFilter(search="circle"))] == [1]
     assert [r.name for r in school.overview(t.id, c.id, ReviewFilter(flag="any"))] == ["Bob"]
@@ -236,7 +251,7 @@ def test_export_and_deleting_a_student_removes_everything(engine: Engine, school
             n = conn.scalar(select(func.count()).select_from(model))
             assert n == (1 if model in (TutoringSession, Message) else 0), model
     if engine.dialect.name == "sqlite":
-        raw = open(engine.url.database, "rb").read()
+        raw = Path(engine.url.database).read_bytes()
         assert b"Solve x + 1 = 5" not in raw  # secure_delete zeroed the pages
 
 

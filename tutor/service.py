@@ -13,24 +13,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from storage import MessageRecord, SchoolStore, SessionDetail, SessionRecord, StorageError, Store, StudentRecord, valid_token
-from tutor.teaching import flags
-from tutor.generation.admission import Admission, Ticket
+from storage import (
+    MessageRecord,
+    SchoolStore,
+    SessionDetail,
+    SessionRecord,
+    StorageError,
+    Store,
+    StudentRecord,
+    valid_token,
+)
+from storage.school import ClassFull, normalise_code
 from tutor.answer_reference import check_against, reference_for
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
 from tutor.cas import cas_answer, cross_check
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, parse_preview, verdict_line
+from tutor.generation.admission import Admission, Ticket
+from tutor.generation.rate_limit import AskLimits, ConcurrencyLimits, JoinLimits
+from tutor.generation.reply_parser import parse_reply
+from tutor.prompts import load_prompt
+from tutor.teaching import flags
 from tutor.teaching.conversation import Conversation, ReplyView, conversation_of
 from tutor.teaching.modes import GUIDED, REVEAL, ScreenedText, conversation, guided_messages
-from tutor.prompts import load_prompt
-from tutor.generation.rate_limit import AskLimits, ConcurrencyLimits
-from tutor.generation.rate_limit import JoinLimits
-from storage.school import ClassFull, normalise_code
-from tutor.generation.reply_parser import parse_reply
 from tutor.teaching.safety import screen_question
 
 log = logging.getLogger(__name__)
@@ -38,9 +46,15 @@ log = logging.getLogger(__name__)
 PROMPT = load_prompt()
 SYSTEM_PROMPT = PROMPT.system
 UPDATE_INTERVAL_S = 0.05
-SAVE_FAILED = "The tutor could not save your question right now (its database is busy or full), so it was not sent. Please try again in a moment."
+SAVE_FAILED = (
+    "The tutor could not save your question right now (its database is busy or full), so it was not sent. "
+    "Please try again in a moment."
+)
 BAD_IDENTITY = "This page has lost its identity. Please reload it."
-JOIN_LOCKED = "Too many wrong class codes were typed from your network, so joining a class is paused here for about {minutes} min. Check the code with your teacher and try again later."
+JOIN_LOCKED = (
+    "Too many wrong class codes were typed from your network, so joining a class is paused here for about "
+    "{minutes} min. Check the code with your teacher and try again later."
+)
 SOLUTIONS_OFF = "Your teacher has chosen hints rather than worked solutions in this class, so here is a hint."
 CHECKPOINT_INTERVAL_S = 2.0
 """A reply in progress is saved this often, so a crash loses at most ~2 s of it."""
@@ -48,7 +62,9 @@ HISTORY_TURNS = 4
 """Earlier questions of the same session sent back to the model as context."""
 
 
-def solution_messages(question: str, turns: list[tuple[str, str]] = (), worked_example: bool = True) -> list[Message]:
+def solution_messages(
+    question: str, turns: Sequence[tuple[str, str]] = (), worked_example: bool = True
+) -> list[Message]:
     """What the model is sent for ``question`` in Show solution mode, after earlier ``turns``
     (question, solution) of the session."""
     example = [(PROMPT.example_question, PROMPT.example_answer)] if worked_example else []
@@ -135,12 +151,21 @@ class TutorService:
         if not question.strip():
             return "Please type a question first."
         if len(question) > self.max_question_chars:
-            return f"That question is too long ({len(question):,} characters); the limit is {self.max_question_chars:,}. Please shorten it."
+            return (
+                f"That question is too long ({len(question):,} characters); "
+                f"the limit is {self.max_question_chars:,}. Please shorten it."
+            )
         return None
 
     def ask(
-        self, token: str, question: str, session_id: int | None = None, mode: str = "solution", address: str | None = None,
-        *, revealing: bool = False,
+        self,
+        token: str,
+        question: str,
+        session_id: int | None = None,
+        mode: str = "solution",
+        address: str | None = None,
+        *,
+        revealing: bool = False,
     ) -> Iterator[ReplyView]:
         """Stream the reply to ``question``; the last view has the final status.
 
@@ -183,7 +208,9 @@ class TutorService:
             log.exception("could not look up a student's class")
             return False
 
-    def _admitted(self, token: str, question: str, session_id: int | None, mode: str, revealing: bool, member: bool) -> Iterator[ReplyView]:
+    def _admitted(
+        self, token: str, question: str, session_id: int | None, mode: str, revealing: bool, member: bool
+    ) -> Iterator[ReplyView]:
         ticket = self.admission.enter(member=member)
         if ticket is None:
             yield ReplyView(status="refused", notice=self.admission.busy_notice())
@@ -204,7 +231,9 @@ class TutorService:
                     del self._waiting[token]
             ticket.release()
 
-    def _ask(self, token: str, question: str, session_id: int | None, mode: str, revealing: bool = False) -> Iterator[ReplyView]:
+    def _ask(
+        self, token: str, question: str, session_id: int | None, mode: str, revealing: bool = False
+    ) -> Iterator[ReplyView]:
         question = question.strip()
         rule_notice = None
         try:
@@ -216,8 +245,13 @@ class TutorService:
                 detail = None  # a new mode starts a new session
             asked = REVEAL if revealing and detail is not None and detail.messages else question
             session, message = self.store.ask(
-                student.id, detail.session.id if detail else None, asked, self.backend.model_id, self.generation.as_dict(),
-                title=question[:80], mode=mode,
+                student.id,
+                detail.session.id if detail else None,
+                asked,
+                self.backend.model_id,
+                self.generation.as_dict(),
+                title=question[:80],
+                mode=mode,
             )
             detail = detail or SessionDetail(session, [])
         except StorageError:
@@ -228,7 +262,9 @@ class TutorService:
         screened = screen_question(question)
         if screened is not None:  # never sent to the model; the teacher is told
             reply, hit = screened
-            self._store_reply(message.id, reasoning="", solution=reply, final_answer=None, status="complete", error=None)
+            self._store_reply(
+                message.id, reasoning="", solution=reply, final_answer=None, status="complete", error=None
+            )
             self._raise_flags(message.id, lambda: [hit])
             yield replace(view, solution=reply, status="complete")
             return
@@ -264,12 +300,18 @@ class TutorService:
                     if screen.leaked:
                         generation.cancel()  # the rest would only be cut too
                         break
-            status = "stopped" if generation.cancelled.is_set() and not (screen and screen.leaked) else "cut" if generation.cut_short else "complete"
+            status = (
+                "stopped"
+                if generation.cancelled.is_set() and not (screen and screen.leaked)
+                else "cut"
+                if generation.cut_short
+                else "complete"
+            )
         except _StoppedEarly:
             status = "stopped"
         except GenerationError as exc:
             error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - any engine failure becomes a message, never a hang
+        except Exception as exc:
             log.exception("generation failed")
             error = f"The tutor hit a problem ({type(exc).__name__})."
         except GeneratorExit:
@@ -280,17 +322,18 @@ class TutorService:
                 generation.close()
                 self._finished(student.id, generation)
             parsed = parse_reply(text)
-            if screen is not None:
-                shown = screen.update(parsed.solution, finished=True)
-                record = dict(reasoning=hidden, solution=shown, final_answer=reference)
+            if screen is not None:  # guided: the screened hint; the hidden solution and answer are kept apart
+                reasoning, solution, answer = hidden, screen.update(parsed.solution, finished=True), reference
             else:
-                record = dict(reasoning=parsed.reasoning, solution=parsed.solution, final_answer=parsed.final_answer)
-            if not self._store_reply(message.id, status=status, error=error, **record):
+                reasoning, solution, answer = parsed.reasoning, parsed.solution, parsed.final_answer
+            if not self._store_reply(
+                message.id, status=status, error=error, reasoning=reasoning, solution=solution, final_answer=answer
+            ):
                 error = error or "Your reply could not be saved (the database is busy or full)."
-            self._raise_flags(message.id, lambda: flags.reply_flags(question, record["solution"], record["final_answer"], status))
+            self._raise_flags(message.id, lambda: flags.reply_flags(question, solution, answer, status))
         notice = f"{error} Your question is saved; please try again." if error else rule_notice
         if screen is not None:
-            yield replace(view, solution=record["solution"], status=status, notice=notice)
+            yield replace(view, solution=solution, status=status, notice=notice)
             return
         final = replace(self._view(view, text), status=status, thinking=False, notice=notice)
         if status == "complete" and (revealing or not detail.messages):
@@ -343,16 +386,24 @@ class TutorService:
         return parsed.final_answer, parsed.solution
 
     def _cross_check(self, message_id: int, question: str, final_answer: str | None) -> str | None:
-        """"Verified by computer algebra", or a warning with its result (flagged for the teacher)."""
+        """ "Verified by computer algebra", or a warning with its result (flagged for the teacher)."""
         try:
             result = cross_check(question, final_answer)
-        except Exception:  # noqa: BLE001 - a badge is optional; never break the reply
+        except Exception:
             log.exception("cross-check failed")
             return None
         if result is None:
             return None
         if result.status == "differs":
-            self._raise_flags(message_id, lambda: [flags.Hit("cas_disagrees", f"computer algebra gets {result.cas_answer_latex}; the tutor said {final_answer}")])
+            self._raise_flags(
+                message_id,
+                lambda: [
+                    flags.Hit(
+                        "cas_disagrees",
+                        f"computer algebra gets {result.cas_answer_latex}; the tutor said {final_answer}",
+                    )
+                ],
+            )
         return result.message
 
     def _checkpoint(self, message_id: int, text: str, hidden: str = "", screen: ScreenedText | None = None) -> None:
@@ -380,24 +431,36 @@ class TutorService:
         solved = any(a.correct for _, attempts in detail.messages for a in attempts)
         joined = self.school.class_of_student(detail.session.student_id)
         if joined is not None and not joined.allow_show_solution and not solved:
-            yield ReplyView(status="refused", notice="Your teacher has chosen not to show worked solutions in this class. Keep going — ask for another hint!")
+            yield ReplyView(
+                status="refused",
+                notice="Your teacher has chosen not to show worked solutions in this class. "
+                "Keep going — ask for another hint!",
+            )
             return
         first = detail.messages[0][0]
-        shown = next((m for m, _ in detail.messages if m.question == REVEAL and m.status == "complete" and m.solution), None)
+        shown = next(
+            (m for m, _ in detail.messages if m.question == REVEAL and m.status == "complete" and m.solution), None
+        )
         worked = shown.solution if shown else first.reasoning
         if not worked:
             yield from self.ask(token, first.question, detail.session.id, "solution", address, revealing=True)
             return
         answer = shown.final_answer if shown else first.final_answer
         try:
-            message = self.store.add_question(detail.session.id, REVEAL, self.backend.model_id, self.generation.as_dict())
+            message = self.store.add_question(
+                detail.session.id, REVEAL, self.backend.model_id, self.generation.as_dict()
+            )
         except StorageError:
             log.exception("could not store a reveal")
             yield ReplyView(status="refused", notice=SAVE_FAILED)
             return
         self._store_reply(message.id, reasoning="", solution=worked, final_answer=answer, status="complete", error=None)
         yield ReplyView(
-            message_id=message.id, session_id=detail.session.id, solution=worked, final_answer=answer, status="complete",
+            message_id=message.id,
+            session_id=detail.session.id,
+            solution=worked,
+            final_answer=answer,
+            status="complete",
             cas_note=self._cross_check(message.id, first.question, answer),
         )
 
@@ -422,7 +485,7 @@ class TutorService:
             try:
                 result = cross_check(first.question, first.final_answer)
                 badge = result.message if result else None
-            except Exception:  # noqa: BLE001 - a badge is optional
+            except Exception:
                 log.exception("cross-check failed")
         return conversation_of(detail, badge)
 
@@ -441,13 +504,21 @@ class TutorService:
         return True
 
     def _messages(self, question: str, detail: SessionDetail | None = None) -> list[Message]:
-        turns = [(m.question, m.solution) for m, _ in (detail.messages if detail else [])[-HISTORY_TURNS:] if m.solution]
+        turns = [
+            (m.question, m.solution) for m, _ in (detail.messages if detail else [])[-HISTORY_TURNS:] if m.solution
+        ]
         return solution_messages(question, turns, self.worked_example)
 
     @staticmethod
     def _view(view: ReplyView, text: str) -> ReplyView:
         parsed = parse_reply(text)
-        return replace(view, reasoning=parsed.reasoning, solution=parsed.solution, thinking=parsed.thinking, final_answer=parsed.final_answer)
+        return replace(
+            view,
+            reasoning=parsed.reasoning,
+            solution=parsed.solution,
+            thinking=parsed.thinking,
+            final_answer=parsed.final_answer,
+        )
 
     # checking ---------------------------------------------------------------
     @staticmethod
@@ -466,17 +537,31 @@ class TutorService:
         message = self.store.message_for_student(message_id, student.id) if message_id and student else None
         if message is None:
             return CheckResult(None, "Ask a question first; then I can check your answer to it.")
-        reference = reference_for(message.question, message.final_answer, cross_checked=self._cross_checked(token, message))
+        reference = reference_for(
+            message.question, message.final_answer, cross_checked=self._cross_checked(token, message)
+        )
         verdict = check_against(answer, reference)
         if verdict is None:
             if message.status == "cut":
-                return CheckResult(None, "The tutor's reply was cut short before its final answer, so there is nothing to check against. Try asking again, perhaps a smaller part of the question.")
-            return CheckResult(None, "The tutor gave no final answer to this question, so there is nothing to check against. Try asking again.")
+                return CheckResult(
+                    None,
+                    "The tutor's reply was cut short before its final answer, so there is nothing to check against. "
+                    "Try asking again, perhaps a smaller part of the question.",
+                )
+            return CheckResult(
+                None,
+                "The tutor gave no final answer to this question, so there is nothing to check against. "
+                "Try asking again.",
+            )
         if verdict.busy:  # the load's fault, not the student's: not an attempt, no flag
             return CheckResult(None, verdict.feedback)
         self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
-        self._raise_flags(message.id, lambda: flags.attempt_flags(
-            [(a.status, a.correct) for a in self.school.attempts_for_message(message.id)], answer))
+        self._raise_flags(
+            message.id,
+            lambda: flags.attempt_flags(
+                [(a.status, a.correct) for a in self.school.attempts_for_message(message.id)], answer
+            ),
+        )
         return CheckResult(verdict, verdict_line(verdict.status, verdict.feedback, reference.note))
 
     def _cross_checked(self, token: str, message: MessageRecord) -> bool:
@@ -496,7 +581,10 @@ class TutorService:
         of the class the student is already in) and by the class size (`MAX_CLASS_SIZE`).
         A wrong code creates no student row; a right one does (joining is real use).
         """
-        name, code = (name or "").strip() if isinstance(name, str) else "", (code or "").strip() if isinstance(code, str) else ""
+        name, code = (
+            (name or "").strip() if isinstance(name, str) else "",
+            (code or "").strip() if isinstance(code, str) else "",
+        )
         if not name or not code:
             return "Type your name and the class code your teacher gave you."
         if len(name) > 100 or len(code) > 20:
@@ -518,7 +606,9 @@ class TutorService:
             return f"{full.name} is full ({full.size} students). Please ask your teacher."
         except StorageError:
             log.exception("could not join a class")
-            return "The tutor could not save that right now (its database is busy or full). Please try again in a moment."
+            return (
+                "The tutor could not save that right now (its database is busy or full). Please try again in a moment."
+            )
         if joined is None:  # the code was rotated between the two reads
             self.join_limits.wrong_code(address)
             return "No class has that code. Check it with your teacher."
@@ -540,5 +630,5 @@ class TutorService:
         """Flags never get in the student's way: a failure here is logged, not raised."""
         try:
             self.school.raise_flags(message_id, flags.pairs(compute()))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not raise flags for message %s", message_id)

@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from tutor.teaching.conversation import Conversation, ReplyView, Turn
-from ui.math_markdown import final_answer_markdown, prepare_markdown
 from tutor.teaching.modes import NEXT_HINT, REVEAL
+from ui.math_markdown import final_answer_markdown, prepare_markdown
 
 ChatMessage = dict[str, Any]
 
@@ -58,7 +58,13 @@ def solution_blocks(text: str) -> list[str]:
         following = text[gap.end() : gap.end() + 1]
         current = current + text[start : gap.end()]
         start = gap.end()
-        if len(current) >= SEAL_CHARS and following and following not in " \t" and not _open(current) and paragraph.strip():
+        if (
+            len(current) >= SEAL_CHARS
+            and following
+            and following not in " \t"
+            and not _open(current)
+            and paragraph.strip()
+        ):
             pieces.append(current.rstrip())
             current = ""
     return [*pieces, current + text[start:]]
@@ -88,11 +94,13 @@ def reply_messages(view: ReplyView) -> list[ChatMessage]:
     out: list[ChatMessage] = []
     if view.reasoning:
         pending = streaming and (view.thinking or not view.solution)
-        out.append({
-            "role": "assistant",
-            "content": markdown(view.reasoning, streaming or unfinished),
-            "metadata": {"title": "Thinking", "status": "pending" if pending else "done"},
-        })
+        out.append(
+            {
+                "role": "assistant",
+                "content": markdown(view.reasoning, streaming or unfinished),
+                "metadata": {"title": "Thinking", "status": "pending" if pending else "done"},
+            }
+        )
     parts = []
     if view.solution:
         *sealed, rest = solution_blocks(view.solution)

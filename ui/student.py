@@ -11,21 +11,30 @@ from __future__ import annotations
 
 import html
 import secrets
+from typing import Any
 
 import gradio as gr
 
-from tutor.teaching.conversation import Conversation, ReplyView
-from tutor.teaching.modes import GUIDED, MODES, NEXT_HINT, REVEAL
 from tutor.parts import Parts
 from tutor.service import TutorService
+from tutor.teaching.conversation import Conversation
+from tutor.teaching.modes import GUIDED, MODES, NEXT_HINT, REVEAL
 from ui import student_api
-from ui.chat import ChatMessage, answer_message, conversation_messages, markdown, reply_messages, student_message, tutor_text
+from ui.chat import (
+    ChatMessage,
+    answer_message,
+    conversation_messages,
+    markdown,
+    reply_messages,
+    student_message,
+    tutor_text,
+)
 from ui.practice import build_practice_tab
 from ui.student_api import LOADING, address_of, token_of
 from ui.uploads import CACHE_LIFETIME
 from ui.working import build_working_tab
 
-LATEX = [
+LATEX: list[dict[str, str | bool]] = [
     {"left": "\\[", "right": "\\]", "display": True},
     {"left": "\\(", "right": "\\)", "display": False},
 ]
@@ -42,7 +51,8 @@ CSS = """
 [role="button"].title button.icon-button[disabled] { pointer-events: none; opacity: 1; }
 .notice { color: #92400e; }
 #conversation { min-height: 320px; }
-.card { background: #f9fafb; border-radius: 12px; padding: 0.5rem 1rem !important; }  /* results on every tab look like the tutor's chat bubbles */
+/* results on every tab look like the tutor's chat bubbles */
+.card { background: #f9fafb; border-radius: 12px; padding: 0.5rem 1rem !important; }
 @media (max-width: 640px) {
   #conversation { height: 55vh !important; }
   .gradio-container { padding-left: 4px !important; padding-right: 4px !important; }
@@ -100,7 +110,9 @@ HEAD = """<script>
 """Escape folds the conversation list; on a phone it starts folded and folds again once a
 conversation is picked (Gradio's sidebar does neither; its own toggle button is clicked).
 Also mends an accessibility fault of Gradio's Thinking block (see the comment)."""
-PLACEHOLDER = "Ask a maths question below — for example *Solve 3x² + 4x + 5 = 1* — and watch the solution being worked out."
+PLACEHOLDER = (
+    "Ask a maths question below — for example *Solve 3x² + 4x + 5 = 1* — and watch the solution being worked out."
+)
 
 
 def _history_choices(service: TutorService, token: str | None) -> list[tuple[str, int]]:
@@ -130,14 +142,28 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
         gr.Markdown("# Math tutor\nAsk a maths question and watch the solution being worked out step by step.")
         with gr.Tab("Tutor"):
             chat = gr.Chatbot(
-                label="Conversation", elem_id="conversation", height=560, latex_delimiters=LATEX, sanitize_html=True,
-                feedback_options=None, buttons=["copy"], placeholder=PLACEHOLDER, autoscroll=True,
+                label="Conversation",
+                elem_id="conversation",
+                height=560,
+                latex_delimiters=LATEX,
+                sanitize_html=True,
+                feedback_options=None,
+                buttons=["copy"],
+                placeholder=PLACEHOLDER,
+                autoscroll=True,
             )
             mode = gr.Radio(list(MODES), value="Show solution", label="How should the tutor help?", elem_id="mode")
             notice = gr.Markdown(elem_classes="notice", elem_id="notice")
             with gr.Row(equal_height=True):
                 # Disabled until the page load has given this browser its identity, so nothing is asked anonymously.
-                question = gr.Textbox(label="Question", placeholder="e.g. Solve 3x^2 + 4x + 5 = 1", lines=1, max_lines=6, scale=5, interactive=False)
+                question = gr.Textbox(
+                    label="Question",
+                    placeholder="e.g. Solve 3x^2 + 4x + 5 = 1",
+                    lines=1,
+                    max_lines=6,
+                    scale=5,
+                    interactive=False,
+                )
                 with gr.Column(scale=1, min_width=100):
                     solve = gr.Button("Solve", variant="primary", interactive=False)
                     stop = gr.Button("Stop", variant="stop", visible=False)
@@ -192,12 +218,31 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
                     skipped += 1
                     continue
                 shown, skipped = (chat, view.session_id, view.message_id), 0
-                buttons = (gr.update(visible=done), gr.update(visible=not done)) if first or done else (gr.update(), gr.update())
+                buttons = (
+                    (gr.update(visible=done), gr.update(visible=not done))
+                    if first or done
+                    else (gr.update(), gr.update())
+                )
                 guided = gr.update(visible=view.mode in GUIDED) if first or done else gr.update()
-                yield chat, "", "" if first else gr.update(), *buttons, guided, view.session_id or current_session, view.message_id
+                yield (
+                    chat,
+                    "",
+                    "" if first else gr.update(),
+                    *buttons,
+                    guided,
+                    view.session_id or current_session,
+                    view.message_id,
+                )
                 first = False
 
-        def on_solve(text: str, picked_mode: str, state: dict | None, current_session: int | None, chat_so_far, request: gr.Request):
+        def on_solve(
+            text: str,
+            picked_mode: str,
+            state: dict | None,
+            current_session: int | None,
+            chat_so_far,
+            request: gr.Request,
+        ):
             token = token_of(state)
             if not token:
                 yield gr.update(), LOADING, *(gr.update(),) * 4, current_session, gr.update()
@@ -208,18 +253,31 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
         def on_next_hint(state: dict | None, current_session: int | None, chat_so_far, request: gr.Request):
             token = token_of(state)
             if token:
-                yield from stream(service.ask(token, NEXT_HINT, current_session, "hint", address_of(request)), chat_so_far or [], student_message(NEXT_HINT), current_session)
+                yield from stream(
+                    service.ask(token, NEXT_HINT, current_session, "hint", address_of(request)),
+                    chat_so_far or [],
+                    student_message(NEXT_HINT),
+                    current_session,
+                )
 
         def on_reveal(state: dict | None, current_session: int | None, chat_so_far, request: gr.Request):
             token = token_of(state)
             if token:
-                yield from stream(service.reveal(token, current_session, address_of(request)), chat_so_far or [], student_message(REVEAL), current_session)
+                yield from stream(
+                    service.reveal(token, current_session, address_of(request)),
+                    chat_so_far or [],
+                    student_message(REVEAL),
+                    current_session,
+                )
 
         def on_stop(state: dict | None):
-            if token_of(state):
-                service.stop(token_of(state))
+            token = token_of(state)
+            if token:
+                service.stop(token)
 
-        def on_check(text: str, state: dict | None, current_message: int | None, current_session: int | None, chat_so_far):
+        def on_check(
+            text: str, state: dict | None, current_message: int | None, current_session: int | None, chat_so_far
+        ):
             """A verdict joins the conversation (and the box clears); anything else is a notice."""
             token = token_of(state)
             if not token:
@@ -265,24 +323,59 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
         def on_refresh(state: dict | None, current_session: int | None):
             return gr.Radio(choices=_history_choices(service, token_of(state)), value=current_session)
 
-        private = dict(api_visibility="private")
-        page.load(on_load, inputs=identity, outputs=[identity, history, chat, guided_row, session_id, message_id, question, solve], queue=False, **private)
+        private: dict[str, Any] = dict(api_visibility="private")
+        page.load(
+            on_load,
+            inputs=identity,
+            outputs=[identity, history, chat, guided_row, session_id, message_id, question, solve],
+            queue=False,
+            **private,
+        )
         stream_outputs = [chat, notice, question, solve, stop, guided_row, session_id, message_id]
-        streaming = dict(outputs=stream_outputs, concurrency_limit=None, show_progress="hidden", **private)
-        refresh = dict(fn=on_refresh, inputs=[identity, session_id], outputs=history, queue=False, show_progress="hidden", **private)
+        streaming: dict[str, Any] = dict(
+            outputs=stream_outputs, concurrency_limit=None, show_progress="hidden", **private
+        )
+        refresh: dict[str, Any] = dict(
+            fn=on_refresh,
+            inputs=[identity, session_id],
+            outputs=history,
+            queue=False,
+            show_progress="hidden",
+            **private,
+        )
         solve_inputs = [question, mode, identity, session_id, chat]
         question.submit(on_solve, inputs=solve_inputs, **streaming).then(**refresh)
         solve.click(on_solve, inputs=solve_inputs, **streaming).then(**refresh)
         next_hint.click(on_next_hint, inputs=[identity, session_id, chat], **streaming).then(**refresh)
         reveal.click(on_reveal, inputs=[identity, session_id, chat], **streaming).then(**refresh)
         stop.click(on_stop, inputs=identity, outputs=None, queue=False, **private)
-        check_args = dict(fn=on_check, inputs=[answer, identity, message_id, session_id, chat], outputs=[chat, notice, answer], concurrency_limit=None, **private)
+        check_args: dict[str, Any] = dict(
+            fn=on_check,
+            inputs=[answer, identity, message_id, session_id, chat],
+            outputs=[chat, notice, answer],
+            concurrency_limit=None,
+            **private,
+        )
         check.click(**check_args)
         answer.submit(**check_args)
-        answer.change(on_preview, inputs=answer, outputs=entered, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None, **private)
-        history.input(on_pick, inputs=[history, identity], outputs=[chat, guided_row, session_id, message_id, notice], **private)
-        new_session.click(on_new, outputs=[chat, guided_row, session_id, message_id, notice, history], queue=False, **private)
-        chat.clear(on_new, outputs=[chat, guided_row, session_id, message_id, notice, history], queue=False, **private)  # the bin starts afresh too; nothing is deleted
+        answer.change(
+            on_preview,
+            inputs=answer,
+            outputs=entered,
+            trigger_mode="always_last",
+            show_progress="hidden",
+            concurrency_limit=None,
+            **private,
+        )
+        history.input(
+            on_pick, inputs=[history, identity], outputs=[chat, guided_row, session_id, message_id, notice], **private
+        )
+        new_session.click(
+            on_new, outputs=[chat, guided_row, session_id, message_id, notice, history], queue=False, **private
+        )
+        chat.clear(
+            on_new, outputs=[chat, guided_row, session_id, message_id, notice, history], queue=False, **private
+        )  # the bin starts afresh too; nothing is deleted
         join.click(on_join, inputs=[your_name, class_code, identity], outputs=joined, **private)
         class_code.submit(on_join, inputs=[your_name, class_code, identity], outputs=joined, **private)
         page.load(on_class, inputs=identity, outputs=joined, queue=False, **private)

@@ -33,8 +33,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("allow_show_solution", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["teacher_id"], ["teachers.id"],
-            name="fk_classes_teacher_id_teachers", ondelete="CASCADE",
+            ["teacher_id"],
+            ["teachers.id"],
+            name="fk_classes_teacher_id_teachers",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_classes"),
         sa.UniqueConstraint("join_code", name="uq_classes_join_code"),
@@ -49,8 +51,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_active_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["class_id"], ["classes.id"],
-            name="fk_students_class_id_classes", ondelete="SET NULL",
+            ["class_id"],
+            ["classes.id"],
+            name="fk_students_class_id_classes",
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_students"),
     )
@@ -65,8 +69,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["student_id"], ["students.id"],
-            name="fk_sessions_student_id_students", ondelete="CASCADE",
+            ["student_id"],
+            ["students.id"],
+            name="fk_sessions_student_id_students",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_sessions"),
     )
@@ -86,8 +92,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["session_id"], ["sessions.id"],
-            name="fk_messages_session_id_sessions", ondelete="CASCADE",
+            ["session_id"],
+            ["sessions.id"],
+            name="fk_messages_session_id_sessions",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_messages"),
     )
@@ -102,8 +110,10 @@ def upgrade() -> None:
         sa.Column("feedback", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["message_id"], ["messages.id"],
-            name="fk_attempts_message_id_messages", ondelete="CASCADE",
+            ["message_id"],
+            ["messages.id"],
+            name="fk_attempts_message_id_messages",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_attempts"),
     )

@@ -26,8 +26,10 @@ def upgrade() -> None:
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["message_id"], ["messages.id"],
-            name="fk_flags_message_id_messages", ondelete="CASCADE",
+            ["message_id"],
+            ["messages.id"],
+            name="fk_flags_message_id_messages",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_flags"),
         sa.UniqueConstraint("message_id", "kind", name="uq_flags_message_id_kind"),

@@ -24,8 +24,10 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["student_id"], ["students.id"],
-            name="fk_mastery_student_id_students", ondelete="CASCADE",
+            ["student_id"],
+            ["students.id"],
+            name="fk_mastery_student_id_students",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_mastery"),
         sa.UniqueConstraint("student_id", "skill", name="uq_mastery_student_id_skill"),
