@@ -1,7 +1,7 @@
 """Persistence for the tutor. Nothing outside this package talks SQL."""
 
 from storage.db import StorageError, make_engine, upgrade
-from storage.mastery import MasteryStore
+from storage.practice import PracticeStore
 from storage.records import (
     AttemptPoint,
     AttemptRecord,
@@ -32,8 +32,8 @@ __all__ = [
     "FlagRecord",
     "LoginThrottle",
     "MasteryRecord",
-    "MasteryStore",
     "MessageRecord",
+    "PracticeStore",
     "ReviewFilter",
     "SchoolStore",
     "SessionDetail",

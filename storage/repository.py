@@ -1,6 +1,6 @@
 """The base of every store built on a `Store`: one engine, one set of transactions.
 
-`SchoolStore`'s parts and `MasteryStore` take the app's `Store` rather than an engine, so
+`SchoolStore`'s parts and `PracticeStore` take the app's `Store` rather than an engine, so
 they share its `Transactions` (one retry policy, one sessionmaker) and the students it
 creates; nothing else is shared.
 """

@@ -2,7 +2,7 @@
 
 Each public method runs as one short transaction (`storage.transactions`) and returns
 records from `storage.records`, so it is safe to call from any thread. `Store` also owns
-the engine's `Transactions`, which the other stores (`SchoolStore`, `MasteryStore`) share.
+the engine's `Transactions`, which the other stores (`SchoolStore`, `PracticeStore`) share.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from storage.models import Student
 from storage.school import ClassFull
 from tests.conftest import LiveServer, new_store
 from tests.pg import postgres_server, postgres_url  # noqa: F401 - fixtures
-from tests.test_teacher_browser import sign_in
+from tests.support import sign_in
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.generation.rate_limit import JoinLimits

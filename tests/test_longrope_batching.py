@@ -16,7 +16,7 @@ import pytest
 import torch
 from transformers import AutoTokenizer, Phi3ForCausalLM
 
-from tests.test_phi4_path import PHI4_SPECIAL, PHI4_TEMPLATE, phi4_shaped_config
+from tests.phi4 import PHI4_SPECIAL, PHI4_TEMPLATE, phi4_shaped_config
 from tutor.backends import GenerationSettings
 from tutor.backends.batching import BatchedBackend
 from tutor.backends.transformers_backend import TransformersBackend

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from storage import make_engine
 from tests.conftest import free_port
 from tests.pg import postgres_server, postgres_url  # noqa: F401 - fixtures
-from tests.test_teacher_storage import head_revision
+from tests.support import head_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, func, inspect, select, text
 
-from storage import MasteryStore, Store, make_engine, upgrade
+from storage import PracticeStore, Store, make_engine, upgrade
 from storage.db import MIGRATIONS
 from storage.models import Attempt, Mastery, Student
 from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures
@@ -198,7 +198,7 @@ def test_mastery_is_per_student_and_deleted_with_the_student(practice: PracticeS
         practice.check(token, p.id, p.reference_latex)
     engine = practice.store._engine
     me = practice.store.student_for_token(ME)
-    assert len(MasteryStore(practice.store).mastery_for_student(me.id)) == 1
+    assert len(PracticeStore(practice.store).mastery_for_student(me.id)) == 1
     with engine.begin() as conn:
         conn.execute(delete(Student).where(Student.id == me.id))
         assert conn.scalar(select(func.count()).select_from(Mastery)) == 1

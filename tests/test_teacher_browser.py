@@ -15,16 +15,19 @@ import re
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from storage.admin import bootstrap_teacher
 from tests.conftest import LiveServer, new_store
+from tests.support import (
+    PASSWORD,
+    sign_in,
+)
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.service import TutorService
 from ui.server import build_app
 
-PASSWORD = "correct horse battery"
 SCRIPT = [
     "<think>",
     "Subtract 5, then divide by 3.",
@@ -40,14 +43,6 @@ def wait_until(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
-
-
-def sign_in(page: Page, url: str, username: str = "ms_lee", password: str = PASSWORD) -> None:
-    page.goto(url + "/teacher")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=20_000)
 
 
 def test_teacher_reviews_a_class_a_student_joined(tmp_path, browser) -> None:

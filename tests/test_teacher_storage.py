@@ -19,6 +19,7 @@ from storage import ReviewFilter, SchoolStore, Store, make_engine, upgrade
 from storage.models import Attempt, Base, Flag, Message, Student, TutoringSession
 from storage.teachers import LoginThrottle, hash_password, verify_password
 from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures
+from tests.support import head_revision
 
 TOKENS = ["a" * 32, "b" * 32, "c" * 32]
 
@@ -34,17 +35,6 @@ def engine(database_url: str) -> Iterator[Engine]:  # noqa: F811
 @pytest.fixture
 def school(engine: Engine) -> SchoolStore:
     return SchoolStore(Store(engine))
-
-
-def head_revision() -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from storage.db import MIGRATIONS
-
-    config = Config()
-    config.set_main_option("script_location", MIGRATIONS)
-    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def ask(school: SchoolStore, student_id: int, question: str, answer: str | None = "4", status: str = "complete"):

@@ -414,3 +414,12 @@ def render_html(text: str) -> str:
     ``div.math-display``, for the page to render with KaTeX. The page must keep KaTeX's
     ``trust: false``, or ``\\href{javascript:…}`` and ``\\htmlData`` inside math come alive."""
     return _RENDERER.render(prepare_markdown(text, streaming=False))
+
+
+KATEX_DELIMITERS: list[dict[str, str | bool]] = [
+    {"left": "\\[", "right": "\\]", "display": True},
+    {"left": "\\(", "right": "\\)", "display": False},
+]
+"""Gradio's ``latex_delimiters`` for every maths-showing component of the student page: brackets
+only. Gradio finds ``$`` math with a regex blind to ``\\$``, so prices ("costs $5 and $7")
+would turn into math; ``prepare_markdown(..., delimiters="brackets")`` writes all math this way."""

@@ -14,13 +14,8 @@ import gradio as gr
 from tutor.teaching.mastery import MASTERED
 from tutor.teaching.practice import TOPIC_NAMES, Problem
 from tutor.teaching.practice_service import MasteryLevel, PracticeService, TooFast
-from ui.math_markdown import prepare_markdown
+from ui.math_markdown import KATEX_DELIMITERS, prepare_markdown
 
-LATEX: list[dict[str, str | bool]] = [
-    {"left": "\\[", "right": "\\]", "display": True},
-    {"left": "\\(", "right": "\\)", "display": False},
-]
-"""The student page's delimiters (see ``ui/student.py``): brackets only, never ``$``."""
 TUTOR_PICKS = "auto"
 LOADING = "Your page is still loading; please try again."
 BAR_CELLS = 10
@@ -78,7 +73,7 @@ def build_practice_tab(practice: PracticeService, identity: gr.BrowserState) -> 
         topic = gr.Dropdown(label="Topic", choices=topic_choices(), value=TUTOR_PICKS, scale=4)
         new = gr.Button("New problem", variant="primary", scale=1)
     problem = gr.Markdown(
-        latex_delimiters=LATEX, elem_id="practice-problem", elem_classes="card"
+        latex_delimiters=KATEX_DELIMITERS, elem_id="practice-problem", elem_classes="card"
     )  # cards, as on the Tutor tab
     with gr.Row():
         answer = gr.Textbox(label="Practice answer", placeholder="e.g. x = 4", max_length=2000, scale=5)

@@ -29,17 +29,12 @@ from ui.chat import (
     student_message,
     tutor_text,
 )
+from ui.math_markdown import KATEX_DELIMITERS
 from ui.practice import build_practice_tab
 from ui.student_api import LOADING, address_of, token_of
 from ui.uploads import CACHE_LIFETIME
 from ui.working import build_working_tab
 
-LATEX: list[dict[str, str | bool]] = [
-    {"left": "\\[", "right": "\\]", "display": True},
-    {"left": "\\(", "right": "\\)", "display": False},
-]
-"""Bracket delimiters only: Gradio finds ``$`` math with a regex blind to ``\\$``, so prices
-("costs $5 and $7") would turn into math. ``prepare_markdown`` writes all math this way."""
 CSS = """
 .gradio-container {
   /* Gradio's orange primary (#f97316) under white text is 2.8:1; WCAG AA asks 4.5:1 */
@@ -145,7 +140,7 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
                 label="Conversation",
                 elem_id="conversation",
                 height=560,
-                latex_delimiters=LATEX,
+                latex_delimiters=KATEX_DELIMITERS,
                 sanitize_html=True,
                 feedback_options=None,
                 buttons=["copy"],
@@ -173,7 +168,7 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
             with gr.Row(equal_height=True):
                 answer = gr.Textbox(label="Your answer", placeholder="e.g. x = 2", scale=5)
                 check = gr.Button("Check answer", scale=1, min_width=100)
-            entered = gr.Markdown(latex_delimiters=LATEX, elem_id="entered")
+            entered = gr.Markdown(latex_delimiters=KATEX_DELIMITERS, elem_id="entered")
         with gr.Tab("Practice"):
             build_practice_tab(parts.practice, identity)
         with gr.Tab("Check my working"):

@@ -11,12 +11,8 @@ from __future__ import annotations
 import gradio as gr
 
 from tutor.teaching.practice_service import MAX_WORKING_CHARS, WorkingChecker, WorkingReport
-from ui.math_markdown import prepare_markdown
+from ui.math_markdown import KATEX_DELIMITERS, prepare_markdown
 
-LATEX: list[dict[str, str | bool]] = [
-    {"left": "\\[", "right": "\\]", "display": True},
-    {"left": "\\(", "right": "\\)", "display": False},
-]
 SHOWN_LINE_CHARS = 120
 MARKS = {"ok": "✓", "wrong": "✗", "unreadable": "?", "": "·"}
 CHECKS_AT_ONCE = 4
@@ -63,7 +59,7 @@ def build_working_tab(checker: WorkingChecker, identity: gr.BrowserState) -> Non
         placeholder="2x + 3 = 7\n2x = 4\nx = 2",
     )
     check = gr.Button("Check my working", variant="primary")
-    report = gr.Markdown(latex_delimiters=LATEX, elem_id="working-report", elem_classes="card")
+    report = gr.Markdown(latex_delimiters=KATEX_DELIMITERS, elem_id="working-report", elem_classes="card")
 
     def on_check(text: str, state: dict | None):
         token = state.get("token") if isinstance(state, dict) else None

@@ -18,8 +18,8 @@ import random
 import threading
 from dataclasses import dataclass
 
-from storage import MasteryStore, SchoolStore, Store
-from storage.mastery import PRACTICE_MODE
+from storage import PracticeStore, SchoolStore, Store
+from storage.practice import PRACTICE_MODE
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, check_answer, verdict_line
 from tutor.generation.rate_limit import RateLimiter
@@ -79,7 +79,7 @@ class PracticeService:
         self.store = store
         self._limit = RateLimiter(per_minute, 60.0)
         self.params = params
-        self.mastery_store = MasteryStore(store)
+        self.practice_store = PracticeStore(store)
         self.school = school or SchoolStore(store)
         self._rng = rng or random.SystemRandom()
 
@@ -99,7 +99,7 @@ class PracticeService:
 
     def _levels(self, student_id: int | None) -> list[MasteryLevel]:
         stored = (
-            {m.skill: m for m in self.mastery_store.mastery_for_student(student_id)} if student_id is not None else {}
+            {m.skill: m for m in self.practice_store.mastery_for_student(student_id)} if student_id is not None else {}
         )
         return [
             MasteryLevel(
@@ -150,7 +150,7 @@ class PracticeService:
     def problem(self, token: str, problem_id: str) -> Problem | None:
         """The problem, if it was given to this student (a read: no row for a new browser)."""
         student = self.store.find_student(token)
-        if student is None or self.mastery_store.practice_message(student.id, problem_id) is None:
+        if student is None or self.practice_store.practice_message(student.id, problem_id) is None:
             return None
         return from_id(problem_id)
 
@@ -161,14 +161,14 @@ class PracticeService:
         if len(answer) > MAX_ANSWER_CHARS:
             return PracticeCheck(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
         student = self.store.find_student(token)  # a browser with no row was given no problem
-        message = self.mastery_store.practice_message(student.id, problem_id) if problem_id and student else None
+        message = self.practice_store.practice_message(student.id, problem_id) if problem_id and student else None
         if student is None or message is None or not message.final_answer:
             return PracticeCheck(None, NO_PROBLEM)
         topic = str(problem_id).split(":", 1)[0]
         if topic not in TOPIC_NAMES:
             return PracticeCheck(None, NO_PROBLEM)
         verdict = check_answer(answer=answer, reference=message.final_answer)
-        _, mastery = self.mastery_store.record_practice_attempt(
+        _, mastery = self.practice_store.record_practice_attempt(
             student.id,
             message.id,
             topic,

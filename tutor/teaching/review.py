@@ -31,7 +31,7 @@ from storage import (  # noqa: F401 - the teacher page's types
 from storage.db import private_file, private_folder
 from tutor.teaching.flags import KINDS
 
-TOPICS: list[tuple[str, re.Pattern[str]]] = [
+QUESTION_TOPICS: list[tuple[str, re.Pattern[str]]] = [
     ("Calculus", re.compile(r"derivativ|differentiat|integra|\\int\b|d/dx|\blim(?:it)?\b|tangent line", re.I)),
     (
         "Probability & statistics",
@@ -76,7 +76,7 @@ EXPORT_NAME = re.compile(r"class-(\d{1,12})(?:-student-\d{1,12})?-\d{8}-\d{6}-\d
 def topic_of(question: str) -> str:
     """A keyword guess at the topic; classes repeat questions, so answers are cached."""
     text = question[:2000]
-    for name, pattern in TOPICS:
+    for name, pattern in QUESTION_TOPICS:
         if pattern.search(text):
             return name
     return OTHER_TOPIC

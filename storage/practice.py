@@ -3,7 +3,7 @@
 A practice problem is stored like any question — a session with mode "practice" and one
 message whose ``final_answer`` is the reference and whose ``generation_settings`` hold the
 problem id — so the teacher's review shows practice attempts with everything else.
-`MasteryStore` adds what the ordinary store lacks: finding a student's practice message by
+`PracticeStore` adds what the ordinary store lacks: finding a student's practice message by
 problem id (the access check lives in the query) and recording a checked answer together
 with its mastery update in one transaction, so a retry on the same problem, or two checks
 racing, can never count twice.
@@ -32,8 +32,8 @@ uses up the problem's one counted attempt."""
 MAX_SKILL_CHARS = 32
 
 
-class MasteryStore(Repository):
-    """Built on the app's `Store` (``MasteryStore(store)``), sharing its transactions."""
+class PracticeStore(Repository):
+    """Built on the app's `Store` (``PracticeStore(store)``), sharing its transactions."""
 
     def mastery_for_student(self, student_id: int) -> list[MasteryRecord]:
         """Every skill this student has a counted answer in, by skill name."""
