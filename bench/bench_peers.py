@@ -56,10 +56,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.questions import QUESTIONS  # noqa: E402
-from tests.serve import ServeProcess, free_port  # noqa: E402
+from bench.questions import QUESTIONS
+from tests.serve import ServeProcess, free_port
 
 try:
     import psutil
@@ -94,17 +94,25 @@ def serve_ours(port: int, data_dir: Path, ignore_eos: bool) -> None:
     tokenizer = engine.tokenizer
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self.send_response(200 if self.path == "/health" else 404)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             msgs = body["messages"]
-            settings = GenerationSettings(max_new_tokens=int(body.get("max_tokens") or 128), temperature=float(body.get("temperature") or 0.0), top_p=1.0)
+            settings = GenerationSettings(
+                max_new_tokens=int(body.get("max_tokens") or 128),
+                temperature=float(body.get("temperature") or 0.0),
+                top_p=1.0,
+            )
             # Token lists, not tensors: torch ops on request threads slow the engine's thread (bench_serving.py).
-            prompt = list(tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
+            prompt = list(
+                tokenizer.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True, return_dict=True)[
+                    "input_ids"
+                ]
+            )
             chunks: queue.Queue[str | None] = queue.Queue()
             cancelled = threading.Event()
             request = engine.submit(prompt, settings, chunks.put, cancelled, shared=engine._shared_length(msgs, prompt))
@@ -116,7 +124,10 @@ def serve_ours(port: int, data_dir: Path, ignore_eos: bool) -> None:
             try:
                 while (text := chunks.get()) is not None:
                     self._event({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]})
-                done = {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}], "usage": {"prompt_tokens": len(prompt), "completion_tokens": request.generated}}
+                done = {
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}],
+                    "usage": {"prompt_tokens": len(prompt), "completion_tokens": request.generated},
+                }
                 self._event(done)
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
@@ -146,12 +157,21 @@ class OursProcess:
         self.port = free_port()
         self.root = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.root}/v1"
-        cmd = [sys.executable, __file__, "--serve-ours", "--port", str(self.port), "--data-dir", str(data_dir), "--ignore-eos"]
-        self._log = open(log_path, "wb")
+        cmd = [
+            sys.executable,
+            __file__,
+            "--serve-ours",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(data_dir),
+            "--ignore-eos",
+        ]
+        self._log = open(log_path, "wb")  # noqa: SIM115 - open for the child's lifetime, closed in stop()
         self.log_path = log_path
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
-    def wait(self, timeout: float = 300.0) -> "OursProcess":
+    def wait(self, timeout: float = 300.0) -> OursProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -196,7 +216,9 @@ class Result:
     error: str | None = None
 
 
-def one_request(client: httpx.Client, engine: Engine, question: str, tokens: int, start_gate: threading.Barrier) -> Result:
+def one_request(
+    client: httpx.Client, engine: Engine, question: str, tokens: int, start_gate: threading.Barrier
+) -> Result:
     body = {
         "model": engine.model,
         "messages": messages(question),
@@ -214,7 +236,9 @@ def one_request(client: httpx.Client, engine: Engine, question: str, tokens: int
         with client.stream("POST", f"{engine.base_url}/chat/completions", json=body) as response:
             if response.status_code >= 400:
                 response.read()
-                return Result(None, 0, time.perf_counter() - start, f"HTTP {response.status_code}: {response.text[:200]}")
+                return Result(
+                    None, 0, time.perf_counter() - start, f"HTTP {response.status_code}: {response.text[:200]}"
+                )
             for line in response.iter_lines():
                 if not line.startswith("data:"):
                     continue
@@ -316,7 +340,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def warm(engine: Engine, tokens: int) -> None:
-    wall, results = burst(engine, 1, min(tokens, 16), 0)
+    _, results = burst(engine, 1, min(tokens, 16), 0)
     if results[0].error:
         raise RuntimeError(f"{engine.name} failed its warm-up request: {results[0].error}")
 
@@ -327,7 +351,13 @@ def main() -> None:
     parser.add_argument("--levels", default="1,4,8,16")
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--quick", action="store_true", help="one round, levels 1 and 8, 32 tokens (~2 min)")
-    parser.add_argument("--peer", action="append", default=[], metavar="NAME=URL", help="an OpenAI-compatible server already running, e.g. vllm=http://127.0.0.1:8101/v1")
+    parser.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="an OpenAI-compatible server already running, e.g. vllm=http://127.0.0.1:8101/v1",
+    )
     parser.add_argument("--no-transformers-serve", action="store_true")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("TUTOR_DATA_DIR", "./data")))
     parser.add_argument("--serve-ours", action="store_true", help=argparse.SUPPRESS)
@@ -359,15 +389,33 @@ def main() -> None:
             stops.append(serve.stop)
             serve.start(timeout=300)
         ours.wait()
-        engines.append(Engine("ours (BatchedBackend)", ours.base_url, str(model_dir), {"ignore_eos": True}, ours.proc.pid))
+        engines.append(
+            Engine("ours (BatchedBackend)", ours.base_url, str(model_dir), {"ignore_eos": True}, ours.proc.pid)
+        )
         if serve is not None:
             # a generation_config without eos_token_id: replies run to max_tokens
             gen = json.dumps({"do_sample": False, "max_new_tokens": args.tokens})
-            engines.append(Engine("transformers serve --continuous-batching", serve.base_url, serve.model, {"generation_config": gen}, serve.proc.pid))
+            engines.append(
+                Engine(
+                    "transformers serve --continuous-batching",
+                    serve.base_url,
+                    serve.model,
+                    {"generation_config": gen},
+                    serve.proc.pid,
+                )
+            )
         for spec in args.peer:
             name, _, url = spec.partition("=")
             url = url.rstrip("/")
-            engines.append(Engine(name, url, str(model_dir), {"ignore_eos": True, "stream_options": {"include_usage": True}}, pid_listening_on(url)))
+            engines.append(
+                Engine(
+                    name,
+                    url,
+                    str(model_dir),
+                    {"ignore_eos": True, "stream_options": {"include_usage": True}},
+                    pid_listening_on(url),
+                )
+            )
         for engine in engines:
             warm(engine, args.tokens)
         print(f"servers up and warm in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
@@ -390,9 +438,18 @@ def main() -> None:
 
     import torch
 
-    print(f"\nModel {model_dir.name} (ours and transformers serve in {dtype}), {platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__}")
-    print(f"greedy, {args.tokens} new tokens (end of turn ignored), c requests started together, median of {args.rounds} round(s), rounds interleaved\n")
-    print("| engine | streams | aggregate tokens/s | each round | first token p50 | server RSS (max) | ratio to ours | counted by |")
+    print(
+        f"\nModel {model_dir.name} (ours and transformers serve in {dtype}), {platform.machine()} CPU, "
+        f"{os.cpu_count()} cores, torch {torch.__version__}"
+    )
+    print(
+        f"greedy, {args.tokens} new tokens (end of turn ignored), c requests started together, "
+        f"median of {args.rounds} round(s), rounds interleaved\n"
+    )
+    print(
+        "| engine | streams | aggregate tokens/s | each round | first token p50 | server RSS (max) "
+        "| ratio to ours | counted by |"
+    )
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |")
     ours_name = engines[0].name
     for engine in engines:
@@ -404,7 +461,10 @@ def main() -> None:
             each = " / ".join(f"{v:.1f}" for v in agg[key])
             note = f" ({len(errors[key])} failed: {errors[key][0]})" if errors[key] else ""
             rss = f"{engine.rss_max:.0f} MiB" if engine.rss_max else "-"
-            print(f"| {engine.name} | {c} | {med:.1f}{note} | {each} | {first} | {rss} | {med / base:.2f}x | {'/'.join(sorted(engine.counted_by))} |")
+            print(
+                f"| {engine.name} | {c} | {med:.1f}{note} | {each} | {first} | {rss} | {med / base:.2f}x "
+                f"| {'/'.join(sorted(engine.counted_by))} |"
+            )
 
 
 if __name__ == "__main__":

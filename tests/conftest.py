@@ -92,9 +92,13 @@ def browser() -> Iterator:
         b.close()
 
 
-SLOW_FIXTURES = frozenset({"browser", "demo_backend", "postgres_server", "postgres_url", "database_url", "serve", "server"})
+SLOW_FIXTURES = frozenset(
+    {"browser", "demo_backend", "postgres_server", "postgres_url", "database_url", "serve", "server"}
+)
 """Fixtures that start something heavy: a test using one is marked ``slow``."""
-SLOW_MODULES = frozenset({"test_flood", "test_app_command", "test_crash_recovery", "test_code_habits", "test_bench_gpu"})
+SLOW_MODULES = frozenset(
+    {"test_flood", "test_app_command", "test_crash_recovery", "test_code_habits", "test_bench_gpu"}
+)
 """Modules whose tests start processes or run for many seconds without such a fixture."""
 
 
@@ -104,3 +108,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+from tests.serve import serve  # noqa: E402, F401 - the real `transformers serve` process, a fixture for any test

@@ -34,7 +34,14 @@ class ServeProcess:
     ``bench/bench_peers.py`` asks for ``continuous_batching=True``, the app's CPU dtype and all
     cores (``threads=None`` leaves ``OMP_NUM_THREADS`` as the environment has it)."""
 
-    def __init__(self, model_dir: Path, log_path: Path, continuous_batching: bool = False, dtype: str = "float32", threads: int | None = 1):
+    def __init__(
+        self,
+        model_dir: Path,
+        log_path: Path,
+        continuous_batching: bool = False,
+        dtype: str = "float32",
+        threads: int | None = 1,
+    ):
         self.model = str(model_dir)
         self.continuous_batching = continuous_batching
         self.dtype = dtype
@@ -45,15 +52,27 @@ class ServeProcess:
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 120.0) -> "ServeProcess":
+    def start(self, timeout: float = 120.0) -> ServeProcess:
         cli = Path(sys.executable).with_name("transformers")
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1"}
         if self.threads is not None:
             env["OMP_NUM_THREADS"] = str(self.threads)
-        args = [str(cli), "serve", self.model, "--host", "127.0.0.1", "--port", str(self.port), "--device", "cpu", "--dtype", self.dtype]
+        args = [
+            str(cli),
+            "serve",
+            self.model,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--device",
+            "cpu",
+            "--dtype",
+            self.dtype,
+        ]
         if self.continuous_batching:
             args.append("--continuous-batching")
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - open while the server runs; closed in stop()
         self.proc = subprocess.Popen(
             args,
             stdout=self._log,

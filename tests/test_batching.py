@@ -8,17 +8,22 @@ import time
 
 import pytest
 
-from tutor.generation.admission import Admission
 from tutor.backends import GenerationSettings
 from tutor.backends.batching import BatchedBackend
 from tutor.backends.factory import create_backend
 from tutor.backends.loading import BackgroundLoadedBackend
-from tutor.backends.transformers_backend import TransformersBackend
 from tutor.backends.scripted import ScriptedBackend
+from tutor.backends.transformers_backend import TransformersBackend
 from tutor.config import Settings
+from tutor.generation.admission import Admission
 from tutor.service import SYSTEM_PROMPT, TutorService
 
-QUESTIONS = ["What is 2 + 3?", "Solve 3x + 5 = 11.", "Factor x^2 - 5x + 6 completely, showing each step.", "What is the derivative of x^2?"]
+QUESTIONS = [
+    "What is 2 + 3?",
+    "Solve 3x + 5 = 11.",
+    "Factor x^2 - 5x + 6 completely, showing each step.",
+    "What is the derivative of x^2?",
+]
 GREEDY = GenerationSettings(max_new_tokens=40, temperature=0)
 
 
@@ -72,7 +77,9 @@ def test_prompts_of_different_modes_each_reuse_their_own_cached_prefix(exact_bac
     prefix (system prompt + worked example is longer than the system prompt alone), and
     replies stay those of running alone."""
     hint = "You are a patient maths tutor. Give one hint at a time and never the final answer. " * 3
-    prompts = [messages(q) for q in QUESTIONS[:2]] + [[{"role": "system", "content": hint}, {"role": "user", "content": q}] for q in QUESTIONS[:2]]
+    prompts = [messages(q) for q in QUESTIONS[:2]] + [
+        [{"role": "system", "content": hint}, {"role": "user", "content": q}] for q in QUESTIONS[:2]
+    ]
     alone = ["".join(exact_backend.stream(m, GREEDY)) for m in prompts]
     for m in prompts:  # one at a time: each learns from the ones before it
         "".join(batched.stream(m, GREEDY))
@@ -139,6 +146,7 @@ def test_the_factory_builds_the_batched_engine_by_default(data_dir):
 
 # the admission queue in front of the model ----------------------------------------------------
 
+
 def test_past_the_queue_a_student_is_told_the_tutor_is_busy_and_how_long(store):
     backend = ScriptedBackend([f"step {i}. " for i in range(100)], delay=0.02)
     svc = TutorService(backend, store, GenerationSettings(), admission=Admission(slots=1, waiting=1, first_guess_s=40))
@@ -178,8 +186,33 @@ def test_gradio_queue_matches_the_admission_queue(store, tmp_path):
 
     svc = TutorService(ScriptedBackend(["x"]), store, GenerationSettings(), admission=Admission(slots=30, waiting=30))
     app = build_app(svc, tmp_path)
-    blocks = next(r.app.get_blocks() for r in app.routes if getattr(r, "path", None) == "" and hasattr(r.app, "get_blocks"))
+    blocks = next(
+        r.app.get_blocks() for r in app.routes if getattr(r, "path", None) == "" and hasattr(r.app, "get_blocks")
+    )
     assert blocks.max_threads >= svc.admission.capacity + 1
     assert blocks._queue.max_size >= svc.admission.capacity
     ask = [fn for fn in blocks.fns.values() if fn.concurrency_limit is None]
     assert ask, "the ask event would be serialised"
+
+
+def test_the_cpu_decode_attention_matches_sdpa():
+    """One query per row, GQA (9 query heads on 3 KV heads), left padding masked: the grouped
+    matmuls give sdpa's output (transformers' own sdpa path, with its repeat_kv)."""
+    from types import SimpleNamespace
+
+    import torch
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    from tutor.backends.batching import _cpu_decode_attention
+
+    torch.manual_seed(0)
+    module = SimpleNamespace(num_key_value_groups=3, is_causal=True, training=False)
+    query, key, value = torch.randn(4, 9, 1, 64), torch.randn(4, 3, 50, 64), torch.randn(4, 3, 50, 64)
+    mask = torch.ones(4, 1, 1, 50, dtype=torch.bool)
+    mask[1, ..., :7] = False
+    mask[3, ..., :20] = False
+    for m in (mask, None):
+        want, _ = sdpa_attention_forward(module, query, key, value, m, scaling=0.125)
+        got, _ = _cpu_decode_attention(module, query, key, value, m, scaling=0.125)
+        assert got.shape == want.shape == (4, 1, 9, 64)
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)

@@ -110,12 +110,14 @@ class Backend(ABC):
         return Generation(lambda emit, cancelled: self._work(messages, settings, emit, cancelled), self.stall_timeout)
 
     @abstractmethod
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
+    def _work(
+        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+    ) -> str | None:
         """Generate, calling ``emit(chunk)`` per text chunk; return soon after ``cancelled`` is set,
         and return ``CUT_SHORT`` if generation stopped at ``settings.max_new_tokens``."""
 
     def ready(self) -> bool:
         return True
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional for a backend: most hold nothing to release
         """Release the engine's resources."""

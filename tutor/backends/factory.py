@@ -59,7 +59,11 @@ def create_backend(settings: Settings) -> tuple[Backend, GenerationSettings]:
     # Concurrent students share the model through batching (tutor/backends/batching.py).
     backend = BackgroundLoadedBackend(
         lambda: BatchedBackend.load(
-            locate(spec, settings.data_dir), cuda=cuda, stall_timeout=settings.stall_timeout_s, max_batch=rows, cpu_dtype_choice=settings.cpu_dtype
+            locate(spec, settings.data_dir),
+            cuda=cuda,
+            stall_timeout=settings.stall_timeout_s,
+            max_batch=rows,
+            cpu_dtype_choice=settings.cpu_dtype,
         ),
         model_id,
         settings.stall_timeout_s,

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundLoadedBackend(Backend):
-    def __init__(self, load: Callable[[], Backend], model_id: str, stall_timeout: float = 60.0, max_concurrency: int = 16):
+    def __init__(
+        self, load: Callable[[], Backend], model_id: str, stall_timeout: float = 60.0, max_concurrency: int = 16
+    ):
         """``max_concurrency``: the loaded engine's rows, known before it has loaded."""
         self.model_id = model_id
         self.max_concurrency = max_concurrency
@@ -31,7 +33,7 @@ class BackgroundLoadedBackend(Backend):
         try:
             self._backend = load()
             self.model_id = self._backend.model_id
-        except Exception as exc:  # noqa: BLE001 - reported to every asker and to /health
+        except Exception as exc:
             log.exception("Model load failed")
             self._error = f"The model could not be loaded ({type(exc).__name__}: {exc})."
         finally:
@@ -54,7 +56,9 @@ class BackgroundLoadedBackend(Backend):
             return "ready"
         return "failed" if self._loaded.is_set() else "loading"
 
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
+    def _work(
+        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+    ) -> str | None:
         return self.inner._work(messages, settings, emit, cancelled)
 
     def close(self) -> None:

@@ -59,21 +59,25 @@ class OpenAIBackend(Backend):
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # read timeout = the stall timeout: a server silent that long mid-reply is a failure
         timeout = httpx.Timeout(connect=connect_timeout, read=stall_timeout, write=30.0, pool=connect_timeout)
-        self._client = httpx.Client(headers=headers, timeout=timeout, limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
+        self._client = httpx.Client(
+            headers=headers, timeout=timeout, limits=httpx.Limits(max_connections=None, max_keepalive_connections=64)
+        )
         self._ready_at = 0.0
         self._ready = False
         self.opens_thinking = opens_thinking
         """The server's replies start inside a think block it does not send (learned, see above)."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, model_id: str) -> "OpenAIBackend":
+    def from_settings(cls, settings: Settings, model_id: str) -> OpenAIBackend:
         if not settings.openai_base_url:
             raise ValueError("TUTOR_BACKEND=openai needs TUTOR_OPENAI_BASE_URL (e.g. http://gpu-host:8000/v1).")
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return cls(settings.openai_base_url, model_id, key, stall_timeout=settings.stall_timeout_s)
 
     # the Backend seam ---------------------------------------------------------
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
+    def _work(
+        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+    ) -> str | None:
         body = {
             "model": self.model,
             "messages": messages,
@@ -87,7 +91,9 @@ class OpenAIBackend(Backend):
             with self._client.stream("POST", f"{self.base_url}/chat/completions", json=body) as response:
                 if response.status_code >= 400:
                     response.read()
-                    raise GenerationError(f"The model server answered with an error ({response.status_code}{_detail(response)}).")
+                    raise GenerationError(
+                        f"The model server answered with an error ({response.status_code}{_detail(response)})."
+                    )
                 return self._relay(response, emit, cancelled)
         except GenerationError:
             raise

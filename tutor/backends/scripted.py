@@ -15,7 +15,14 @@ class ScriptedBackend(Backend):
     """Emits ``chunks`` one by one, ``delay`` seconds apart; raises ``fail_after`` chunks in;
     with ``cut_short`` ends as a reply that hit the token limit."""
 
-    def __init__(self, chunks: list[str], delay: float = 0.0, fail_after: int | None = None, model_id: str = "scripted", cut_short: bool = False):
+    def __init__(
+        self,
+        chunks: list[str],
+        delay: float = 0.0,
+        fail_after: int | None = None,
+        model_id: str = "scripted",
+        cut_short: bool = False,
+    ):
         self.cut_short = cut_short
         self.chunks = chunks
         self.delay = delay
@@ -23,7 +30,9 @@ class ScriptedBackend(Backend):
         self.model_id = model_id
         self.seen: list[list[Message]] = []
 
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
+    def _work(
+        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+    ) -> str | None:
         self.seen.append(messages)
         for i, chunk in enumerate(self.chunks):
             if cancelled.is_set():

@@ -14,9 +14,17 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
+from typing import cast
 
 import torch
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList, TextStreamer
+from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextStreamer,
+)
 
 from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationSettings, Message
 from tutor.model_source import ModelLocation
@@ -27,7 +35,10 @@ log = logging.getLogger(__name__)
 def cpu_dtype(choice: str = "auto") -> torch.dtype:
     """``auto``: bf16 where the CPU has native bf16 arithmetic, else float32."""
     if choice == "auto":
-        native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)() or getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+        native = (
+            getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+            or getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+        )
         return torch.bfloat16 if native else torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16}[choice]
 
@@ -56,7 +67,8 @@ class _CancelCriteria(StoppingCriteria):
         self.cancelled = cancelled
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
-        return torch.full((input_ids.shape[0],), self.cancelled.is_set(), dtype=torch.bool, device=input_ids.device)
+        stop = torch.full((input_ids.shape[0],), self.cancelled.is_set(), dtype=torch.bool, device=input_ids.device)
+        return cast(torch.BoolTensor, stop)
 
 
 class _EmitStreamer(TextStreamer):
@@ -85,9 +97,17 @@ class TransformersBackend(Backend):
         self._strip = [t for t in tokenizer.all_special_tokens if "think" not in t]
 
     @classmethod
-    def load(cls, location: ModelLocation, cuda: bool | None = None, stall_timeout: float = 60.0, cpu_dtype_choice: str = "auto") -> "TransformersBackend":
+    def load(
+        cls,
+        location: ModelLocation,
+        cuda: bool | None = None,
+        stall_timeout: float = 60.0,
+        cpu_dtype_choice: str = "auto",
+    ) -> TransformersBackend:
         cuda = torch.cuda.is_available() if cuda is None else cuda
-        kwargs = {"gguf_file": location.gguf_file} if location.gguf_file else {"config": dequantised_config(location.path)}
+        kwargs = (
+            {"gguf_file": location.gguf_file} if location.gguf_file else {"config": dequantised_config(location.path)}
+        )
         tokenizer = AutoTokenizer.from_pretrained(location.path, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(
             location.path,
@@ -101,10 +121,14 @@ class TransformersBackend(Backend):
         return cls(model, tokenizer, location.model_id, stall_timeout)
 
     def prompt_ids(self, messages: list[Message]) -> dict[str, torch.Tensor]:
-        enc = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        enc = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
         return {k: v.to(self.model.device) for k, v in enc.items()}
 
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> str | None:
+    def _work(
+        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+    ) -> str | None:
         inputs = self.prompt_ids(messages)
         sampling = (
             {"do_sample": True, "temperature": settings.temperature, "top_p": settings.top_p}
@@ -120,7 +144,7 @@ class TransformersBackend(Backend):
                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
                 **sampling,
             )
-        new = output[0, inputs["input_ids"].shape[1]:].tolist()
+        new = output[0, inputs["input_ids"].shape[1] :].tolist()
         eos = self.model.generation_config.eos_token_id
         ends = set(eos if isinstance(eos, list) else [eos]) | {self.tokenizer.eos_token_id}
         return CUT_SHORT if len(new) >= settings.max_new_tokens and new[-1] not in ends else None

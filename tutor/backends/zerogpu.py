@@ -31,7 +31,10 @@ TOKENS_PER_SECOND = 45
 
 def on_zerogpu() -> bool:
     """True on a ZeroGPU Space: the ``spaces`` package is installed and the Space says so."""
-    return os.environ.get("SPACES_ZERO_GPU", "").lower() in {"1", "true"} and importlib.util.find_spec("spaces") is not None
+    return (
+        os.environ.get("SPACES_ZERO_GPU", "").lower() in {"1", "true"}
+        and importlib.util.find_spec("spaces") is not None
+    )
 
 
 def gpu_seconds(max_new_tokens: int) -> int:
@@ -63,7 +66,7 @@ class ZeroGPUBackend(Backend):
         self._generate = generate
 
     @classmethod
-    def load(cls, location: ModelLocation, stall_timeout: float = 60.0) -> "ZeroGPUBackend":
+    def load(cls, location: ModelLocation, stall_timeout: float = 60.0) -> ZeroGPUBackend:
         from tutor.backends.transformers_backend import TransformersBackend
 
         # ZeroGPU wants the weights placed on "cuda" at start-up (outside any spaces.GPU call).
@@ -73,9 +76,13 @@ class ZeroGPUBackend(Backend):
         # spaces.GPU finds the visitor (whose quota is charged) in Gradio's request context, a
         # context variable; a plain worker thread would not see it, so the work runs in a copy.
         context = contextvars.copy_context()
-        return Generation(lambda emit, cancelled: context.run(self._work, messages, settings, emit, cancelled), self.stall_timeout)
+        return Generation(
+            lambda emit, cancelled: context.run(self._work, messages, settings, emit, cancelled), self.stall_timeout
+        )
 
-    def _work(self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event) -> None:
+    def _work(
+        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+    ) -> None:
         stream = self._generate(messages, settings.as_dict())
         try:
             for chunk in stream:
