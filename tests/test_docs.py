@@ -1,4 +1,5 @@
-"""The README's checking policy is POLICY.md, word for word (docs tested against the code's own copy)."""
+"""Docs that are copies are kept in step: the README's checking policy is POLICY.md word for word,
+and its Practice section is docs/practice.md."""
 
 from pathlib import Path
 
@@ -10,3 +11,10 @@ def test_readme_policy_section_is_policy_md() -> None:
     policy = (ROOT / "tutor" / "checking" / "POLICY.md").read_text(encoding="utf-8").split("\n", 1)[1].strip()
     section = readme.split("## How answers are checked (policy)\n", 1)[1].split("\n## ", 1)[0].strip()
     assert section == policy
+
+
+def test_readme_practice_section_is_docs_practice_md() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "practice.md").read_text(encoding="utf-8").strip()
+    section = readme.split('## Practice and "Check my working"\n', 1)[1].split("\n## ", 1)[0].strip()
+    assert doc == '## Practice and "Check my working"\n\n' + section
