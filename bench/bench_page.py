@@ -122,7 +122,7 @@ def reply_chunks(total: int) -> list[str]:
         if len(think) >= total // 2:
             break
         think += tokens_of(paragraph)
-    think = [*think[:total // 2], "\n\n"]
+    think = [*think[: total // 2], "\n\n"]
     solution: list[str] = ["</think>", "\n\n"]
     room = total - len(think) - len(tail)
     for step in _solution_steps():
@@ -131,7 +131,7 @@ def reply_chunks(total: int) -> list[str]:
             break
         solution += step
     filler = tokens_of("Note that every step above can be checked the same way. " * 50)
-    solution += [*filler[:max(room - len(solution) - 2, 0)], ".", "\n\n"]
+    solution += [*filler[: max(room - len(solution) - 2, 0)], ".", "\n\n"]
     return think + solution + tail
 
 
@@ -145,7 +145,7 @@ class PacedBackend(Backend):
         self.chunks, self.rate = chunks, rate
         self.first_at = self.last_at = self.think_end_at = 0.0
 
-    def _work(self, messages, settings, emit, cancelled):
+    def execute(self, messages, settings, emit, cancelled):
         started = time.monotonic()
         self.first_at = time.time()
         for i, chunk in enumerate(self.chunks):

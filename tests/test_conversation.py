@@ -114,9 +114,9 @@ def test_one_write_before_the_model_sees_a_question_and_none_to_read_it_back(sto
     )
 
     class Counting(ScriptedBackend):
-        def _work(self, messages, settings, emit, cancelled):
+        def execute(self, messages, settings, emit, cancelled):
             self.writes_before = len(writes)
-            return super()._work(messages, settings, emit, cancelled)
+            return super().execute(messages, settings, emit, cancelled)
 
     backend = Counting(["\\boxed{x = 2}"])
     svc = TutorService(backend, store, GenerationSettings())

@@ -11,7 +11,7 @@ from transformers import AutoTokenizer, Phi3ForCausalLM
 from tests.phi4 import PHI4_SPECIAL, PHI4_TEMPLATE, phi4_shaped_config
 from tutor.backends import GenerationSettings
 from tutor.backends.factory import generation_settings
-from tutor.backends.transformers_backend import TransformersBackend, _EmitStreamer, attention_implementation
+from tutor.backends.transformers_backend import EmitStreamer, TransformersBackend, attention_implementation
 from tutor.config import Settings
 from tutor.generation.reply_parser import parse_reply
 from tutor.model_source import DEMO_MODEL, REASONING_MODEL, default_model, locate
@@ -66,7 +66,7 @@ def test_think_tags_survive_streaming_and_are_split_off(tiny_phi4):
     backend = TransformersBackend.load(locate(str(tiny_phi4), tiny_phi4), cuda=False)
     tok = backend.tokenizer
     chunks: list[str] = []
-    streamer = _EmitStreamer(tok, chunks.append, backend._strip)
+    streamer = EmitStreamer(tok, chunks.append, backend.strip_tokens)
     streamer.put(torch.tensor([[1, 2]]))  # the prompt, skipped
     text = "<think>3x = 6 so x = 2</think>\nStep 1: divide by 3.\n\\boxed{2}<|end|>"
     for token_id in tok(text, add_special_tokens=False)["input_ids"]:

@@ -17,6 +17,7 @@ from storage.db import MIGRATIONS
 from storage.models import Attempt, Mastery, Student
 from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures
 from tutor.checking import warm_up
+from tutor.steps import check_working
 from tutor.teaching.mastery import BKTParams, update
 from tutor.teaching.practice import TOPICS, from_id
 from tutor.teaching.practice_service import (
@@ -25,7 +26,6 @@ from tutor.teaching.practice_service import (
     PracticeService,
     TooFast,
     WorkingChecker,
-    check_working,
 )
 
 ME = "me-" + "a" * 20

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tutor.steps import MAX_LINES, check_working
+from tutor.steps import check_working as service_check_working
 from tutor.steps_prose import computations, equations, rounds_to
-from tutor.teaching.practice_service import check_working as service_check_working
 
 
 def marks(text: str) -> list[str]:

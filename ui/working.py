@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.teaching.practice_service import MAX_WORKING_CHARS, WorkingChecker, WorkingReport
+from tutor.steps import MAX_WORKING_CHARS, WorkingReport
+from tutor.teaching.practice_service import WorkingChecker
 from ui.math_markdown import KATEX_DELIMITERS, prepare_markdown
 
 SHOWN_LINE_CHARS = 120

@@ -1,7 +1,7 @@
 """The one seam between the tutor and a model engine: messages in, text chunks out, cancellable.
 
-A backend only supplies ``_work(messages, settings, emit, cancelled)``, run on a worker
-thread; ``Generation`` turns it into an iterator the caller can stop. ``_work`` returns
+A backend only supplies ``execute(messages, settings, emit, cancelled)``, run on a worker
+thread; ``Generation`` turns it into an iterator the caller can stop. ``execute`` returns
 ``CUT_SHORT`` when the reply ended at ``max_new_tokens`` (the page then says the reply was cut
 short rather than showing a half-written formula as if it were the answer), else ``None``. Hazards it handles:
 an exception in the worker is re-raised in the consumer (never a hung spinner), and a worker
@@ -22,7 +22,7 @@ Message = dict[str, str]
 """``{"role": "system" | "user" | "assistant", "content": str}``"""
 Emit = Callable[[str], None]
 CUT_SHORT = "length"
-"""What ``_work`` returns when the reply hit ``max_new_tokens`` (OpenAI's ``finish_reason``)."""
+"""What ``execute`` returns when the reply hit ``max_new_tokens`` (OpenAI's ``finish_reason``)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class Generation(Iterator[str]):
 
 
 class Backend(ABC):
-    """A model engine. Subclasses implement ``_work``; everything else is shared."""
+    """A model engine. Subclasses implement ``execute``; everything else is shared."""
 
     model_id: str = "unknown"
     stall_timeout: float = 60.0
@@ -107,10 +107,10 @@ class Backend(ABC):
     queue (tutor/generation/admission.py) gives exactly this many seats."""
 
     def stream(self, messages: list[Message], settings: GenerationSettings) -> Generation:
-        return Generation(lambda emit, cancelled: self._work(messages, settings, emit, cancelled), self.stall_timeout)
+        return Generation(lambda emit, cancelled: self.execute(messages, settings, emit, cancelled), self.stall_timeout)
 
     @abstractmethod
-    def _work(
+    def execute(
         self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         """Generate, calling ``emit(chunk)`` per text chunk; return soon after ``cancelled`` is set,

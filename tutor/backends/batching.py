@@ -42,7 +42,7 @@ import torch
 from transformers import DynamicCache
 
 from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationError, GenerationSettings, Message
-from tutor.backends.transformers_backend import TransformersBackend, _EmitStreamer
+from tutor.backends.transformers_backend import EmitStreamer, TransformersBackend
 from tutor.model_source import ModelLocation
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class _Request:
     settings: GenerationSettings
     emit: Emit
     cancelled: threading.Event
-    streamer: _EmitStreamer
+    streamer: EmitStreamer
     tokens: list[int] = field(default_factory=list)
     generated: int = 0
     finished: threading.Event = field(default_factory=threading.Event)
@@ -258,7 +258,7 @@ class BatchedBackend(Backend):
         return cls(engine, max_batch=max_batch)
 
     # the Backend seam ---------------------------------------------------------
-    def _work(
+    def execute(
         self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         prompt = self.engine.prompt_ids(messages)["input_ids"][0].tolist()
@@ -281,7 +281,7 @@ class BatchedBackend(Backend):
     def submit(
         self, prompt: list[int], settings: GenerationSettings, emit: Emit, cancelled: threading.Event, shared: int = 0
     ) -> _Request:
-        streamer = _EmitStreamer(self.tokenizer, emit, self.engine._strip)
+        streamer = EmitStreamer(self.tokenizer, emit, self.engine.strip_tokens)
         streamer.next_tokens_are_prompt = False
         request = _Request(prompt, settings, emit, cancelled, streamer, shared=shared)
         with self._wake:

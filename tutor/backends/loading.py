@@ -56,10 +56,10 @@ class BackgroundLoadedBackend(Backend):
             return "ready"
         return "failed" if self._loaded.is_set() else "loading"
 
-    def _work(
+    def execute(
         self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
-        return self.inner._work(messages, settings, emit, cancelled)
+        return self.inner.execute(messages, settings, emit, cancelled)
 
     def close(self) -> None:
         if self._backend is not None:

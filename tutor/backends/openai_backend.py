@@ -75,7 +75,7 @@ class OpenAIBackend(Backend):
         return cls(settings.openai_base_url, model_id, key, stall_timeout=settings.stall_timeout_s)
 
     # the Backend seam ---------------------------------------------------------
-    def _work(
+    def execute(
         self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         body = {

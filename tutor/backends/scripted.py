@@ -30,7 +30,7 @@ class ScriptedBackend(Backend):
         self.model_id = model_id
         self.seen: list[list[Message]] = []
 
-    def _work(
+    def execute(
         self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         self.seen.append(messages)

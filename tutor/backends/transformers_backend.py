@@ -71,7 +71,7 @@ class _CancelCriteria(StoppingCriteria):
         return cast(torch.BoolTensor, stop)
 
 
-class _EmitStreamer(TextStreamer):
+class EmitStreamer(TextStreamer):
     """TextStreamer that hands whole words to ``emit`` instead of printing them."""
 
     def __init__(self, tokenizer, emit: Emit, strip: list[str]):
@@ -94,7 +94,7 @@ class TransformersBackend(Backend):
         self.stall_timeout = stall_timeout
         # Special tokens (end-of-turn markers) are dropped from the text; think tags are
         # special in some tokenizers and must survive for the reply parser.
-        self._strip = [t for t in tokenizer.all_special_tokens if "think" not in t]
+        self.strip_tokens = [t for t in tokenizer.all_special_tokens if "think" not in t]
 
     @classmethod
     def load(
@@ -126,7 +126,7 @@ class TransformersBackend(Backend):
         )
         return {k: v.to(self.model.device) for k, v in enc.items()}
 
-    def _work(
+    def execute(
         self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         inputs = self.prompt_ids(messages)
@@ -139,7 +139,7 @@ class TransformersBackend(Backend):
             output = self.model.generate(
                 **inputs,
                 max_new_tokens=settings.max_new_tokens,
-                streamer=_EmitStreamer(self.tokenizer, emit, self._strip),
+                streamer=EmitStreamer(self.tokenizer, emit, self.strip_tokens),
                 stopping_criteria=StoppingCriteriaList([_CancelCriteria(cancelled)]),
                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
                 **sampling,

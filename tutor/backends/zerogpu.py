@@ -77,10 +77,10 @@ class ZeroGPUBackend(Backend):
         # context variable; a plain worker thread would not see it, so the work runs in a copy.
         context = contextvars.copy_context()
         return Generation(
-            lambda emit, cancelled: context.run(self._work, messages, settings, emit, cancelled), self.stall_timeout
+            lambda emit, cancelled: context.run(self.execute, messages, settings, emit, cancelled), self.stall_timeout
         )
 
-    def _work(
+    def execute(
         self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> None:
         stream = self._generate(messages, settings.as_dict())
