@@ -28,7 +28,7 @@ from storage import (
 )
 from storage.school import ClassFull, normalise_code
 from tutor.answer_reference import check_against, reference_for
-from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, Message
+from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, ModelMessage
 from tutor.cas import cas_answer, cross_check
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, parse_preview, verdict_line
@@ -64,7 +64,7 @@ HISTORY_TURNS = 4
 
 def solution_messages(
     question: str, turns: Sequence[tuple[str, str]] = (), worked_example: bool = True
-) -> list[Message]:
+) -> list[ModelMessage]:
     """What the model is sent for ``question`` in Show solution mode, after earlier ``turns``
     (question, solution) of the session."""
     example = [(PROMPT.example_question, PROMPT.example_answer)] if worked_example else []
@@ -348,7 +348,7 @@ class TutorService:
             log.exception("could not store reply %s", message_id)
             return False
 
-    def _start(self, student_id: int, messages: list[Message]) -> Generation:
+    def _start(self, student_id: int, messages: list[ModelMessage]) -> Generation:
         generation = self.backend.stream(messages, self.generation)
         with self._lock:
             previous = self._active.pop(student_id, None)
@@ -503,7 +503,7 @@ class TutorService:
         generation.cancel()
         return True
 
-    def _messages(self, question: str, detail: SessionDetail | None = None) -> list[Message]:
+    def _messages(self, question: str, detail: SessionDetail | None = None) -> list[ModelMessage]:
         turns = [
             (m.question, m.solution) for m, _ in (detail.messages if detail else [])[-HISTORY_TURNS:] if m.solution
         ]

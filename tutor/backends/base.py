@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-Message = dict[str, str]
-"""``{"role": "system" | "user" | "assistant", "content": str}``"""
+ModelMessage = dict[str, str]
+"""What a model is sent, one chat turn in OpenAI's shape: ``{"role": "system" | "user" |
+"assistant", "content": str}``. (Not ``storage.models.Message``, the stored question-and-reply
+row, nor ``ui.chat.ChatMessage``, what the page's chat component shows.)"""
 Emit = Callable[[str], None]
 CUT_SHORT = "length"
 """What ``execute`` returns when the reply hit ``max_new_tokens`` (OpenAI's ``finish_reason``)."""
@@ -106,12 +108,12 @@ class Backend(ABC):
     """Replies this engine runs at once (its batch rows, a server's fair share); the admission
     queue (tutor/generation/admission.py) gives exactly this many seats."""
 
-    def stream(self, messages: list[Message], settings: GenerationSettings) -> Generation:
+    def stream(self, messages: list[ModelMessage], settings: GenerationSettings) -> Generation:
         return Generation(lambda emit, cancelled: self.execute(messages, settings, emit, cancelled), self.stall_timeout)
 
     @abstractmethod
     def execute(
-        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+        self, messages: list[ModelMessage], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         """Generate, calling ``emit(chunk)`` per text chunk; return soon after ``cancelled`` is set,
         and return ``CUT_SHORT`` if generation stopped at ``settings.max_new_tokens``."""

@@ -41,7 +41,7 @@ from typing import Any, cast
 import torch
 from transformers import DynamicCache
 
-from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationError, GenerationSettings, Message
+from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationError, GenerationSettings, ModelMessage
 from tutor.backends.transformers_backend import EmitStreamer, TransformersBackend
 from tutor.model_source import ModelLocation
 
@@ -259,7 +259,7 @@ class BatchedBackend(Backend):
 
     # the Backend seam ---------------------------------------------------------
     def execute(
-        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+        self, messages: list[ModelMessage], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         prompt = self.engine.prompt_ids(messages)["input_ids"][0].tolist()
         request = self.submit(prompt, settings, emit, cancelled, shared=self._shared_length(messages, prompt))
@@ -268,7 +268,7 @@ class BatchedBackend(Backend):
             raise request.error
         return CUT_SHORT if request.hit_limit else None
 
-    def _shared_length(self, messages: list[Message], prompt: list[int]) -> int:
+    def _shared_length(self, messages: list[ModelMessage], prompt: list[int]) -> int:
         """How many leading tokens of ``prompt`` are the conversation before its last message,
         or 0 where the chat template does not render that as a prefix."""
         if len(messages) < 2:

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from tutor.backends.base import Backend, Emit, GenerationError, GenerationSettings, Message
+from tutor.backends.base import Backend, Emit, GenerationError, GenerationSettings, ModelMessage
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class BackgroundLoadedBackend(Backend):
         return "failed" if self._loaded.is_set() else "loading"
 
     def execute(
-        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+        self, messages: list[ModelMessage], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         return self.inner.execute(messages, settings, emit, cancelled)
 

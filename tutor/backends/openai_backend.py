@@ -33,7 +33,7 @@ import time
 
 import httpx
 
-from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationError, GenerationSettings, Message
+from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationError, GenerationSettings, ModelMessage
 from tutor.config import Settings
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class OpenAIBackend(Backend):
 
     # the Backend seam ---------------------------------------------------------
     def execute(
-        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+        self, messages: list[ModelMessage], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         body = {
             "model": self.model,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
-from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationSettings, Message
+from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationSettings, ModelMessage
 
 
 class ScriptedBackend(Backend):
@@ -28,10 +28,10 @@ class ScriptedBackend(Backend):
         self.delay = delay
         self.fail_after = fail_after
         self.model_id = model_id
-        self.seen: list[list[Message]] = []
+        self.seen: list[list[ModelMessage]] = []
 
     def execute(
-        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+        self, messages: list[ModelMessage], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         self.seen.append(messages)
         for i, chunk in enumerate(self.chunks):

@@ -26,7 +26,7 @@ from transformers import (
     TextStreamer,
 )
 
-from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationSettings, Message
+from tutor.backends.base import CUT_SHORT, Backend, Emit, GenerationSettings, ModelMessage
 from tutor.model_source import ModelLocation
 
 log = logging.getLogger(__name__)
@@ -120,14 +120,14 @@ class TransformersBackend(Backend):
         log.info("Loaded %s (%s, %s)", location.model_id, model.dtype, model.config._attn_implementation)
         return cls(model, tokenizer, location.model_id, stall_timeout)
 
-    def prompt_ids(self, messages: list[Message]) -> dict[str, torch.Tensor]:
+    def prompt_ids(self, messages: list[ModelMessage]) -> dict[str, torch.Tensor]:
         enc = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         return {k: v.to(self.model.device) for k, v in enc.items()}
 
     def execute(
-        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+        self, messages: list[ModelMessage], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> str | None:
         inputs = self.prompt_ids(messages)
         sampling = (

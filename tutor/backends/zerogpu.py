@@ -18,7 +18,7 @@ import math
 import os
 import threading
 
-from tutor.backends.base import Backend, Emit, Generation, GenerationSettings, Message
+from tutor.backends.base import Backend, Emit, Generation, GenerationSettings, ModelMessage
 from tutor.model_source import ModelLocation
 
 ZEROGPU_MAX_SECONDS = 120
@@ -52,11 +52,11 @@ class ZeroGPUBackend(Backend):
         self.model_id = engine.model_id
         self.stall_timeout = engine.stall_timeout
 
-        def duration(messages: list[Message], settings: dict) -> int:
+        def duration(messages: list[ModelMessage], settings: dict) -> int:
             return gpu_seconds(settings["max_new_tokens"])
 
         @spaces.GPU(duration=duration)
-        def generate(messages: list[Message], settings: dict):
+        def generate(messages: list[ModelMessage], settings: dict):
             generation = self.engine.stream(messages, GenerationSettings(**settings))
             try:
                 yield from generation
@@ -72,7 +72,7 @@ class ZeroGPUBackend(Backend):
         # ZeroGPU wants the weights placed on "cuda" at start-up (outside any spaces.GPU call).
         return cls(TransformersBackend.load(location, cuda=True, stall_timeout=stall_timeout))
 
-    def stream(self, messages: list[Message], settings: GenerationSettings) -> Generation:
+    def stream(self, messages: list[ModelMessage], settings: GenerationSettings) -> Generation:
         # spaces.GPU finds the visitor (whose quota is charged) in Gradio's request context, a
         # context variable; a plain worker thread would not see it, so the work runs in a copy.
         context = contextvars.copy_context()
@@ -81,7 +81,7 @@ class ZeroGPUBackend(Backend):
         )
 
     def execute(
-        self, messages: list[Message], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
+        self, messages: list[ModelMessage], settings: GenerationSettings, emit: Emit, cancelled: threading.Event
     ) -> None:
         stream = self._generate(messages, settings.as_dict())
         try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tutor.backends import Message
+from tutor.backends import ModelMessage
 from tutor.leak_screen import screen_hint
 from tutor.prompts import load_prompt
 
@@ -30,21 +30,21 @@ REVEAL = "Show me the solution, please."
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 
-def conversation(system: str, turns: list[tuple[str, str]], latest: str) -> list[Message]:
+def conversation(system: str, turns: list[tuple[str, str]], latest: str) -> list[ModelMessage]:
     """``system``, then earlier (student, tutor) turns, then the student's ``latest`` message."""
-    messages: list[Message] = [{"role": "system", "content": system}]
+    messages: list[ModelMessage] = [{"role": "system", "content": system}]
     for student, tutor in turns:
         messages += [{"role": "user", "content": student}, {"role": "assistant", "content": tutor}]
     messages.append({"role": "user", "content": latest})
     return messages
 
 
-def guided_messages(mode: str, turns: list[tuple[str, str]], latest: str) -> list[Message]:
+def guided_messages(mode: str, turns: list[tuple[str, str]], latest: str) -> list[ModelMessage]:
     """The conversation for a guided reply."""
     return conversation(PROMPTS[mode], turns, latest)
 
 
-def dialogue(messages: list[Message]) -> str:
+def dialogue(messages: list[ModelMessage]) -> str:
     """The dialogue so far as ``Student: …`` / ``Tutor: …`` lines; system messages are left out."""
     names = {"user": "Student", "assistant": "Tutor"}
     return "\n".join(
@@ -60,7 +60,7 @@ class ScreenedText:
     ``context``: the dialogue so far, as text or as the messages sent to the model.
     """
 
-    def __init__(self, final_answer: str | None, context: str | list[Message] = ""):
+    def __init__(self, final_answer: str | None, context: str | list[ModelMessage] = ""):
         self.final_answer = final_answer
         self.context = context if isinstance(context, str) else dialogue(context)
         self.visible = ""
