@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 
 from tutor.checking import check_answer, tasks
+from tutor.checking.text import MATH_DELIMITERS
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are not ones a single computer-algebra call settles."""
@@ -127,7 +128,6 @@ class CrossCheck:
 
 
 # -- reading the question -----------------------------------------------------
-_DELIMS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 _POLITE = re.compile(
     r"^(?:(?:please|can you|could you|would you|help me|i need to|i want to|how do i|how do you)\s*,?\s*)+", re.I
 )
@@ -540,7 +540,7 @@ def _instruction(text: str) -> str:
 
 
 def _clean(question: str) -> str:
-    text = _DELIMS.sub(" ", question)
+    text = MATH_DELIMITERS.sub(" ", question)
     text = re.sub(r"\s+", " ", text).strip()
     text = _POLITE.sub("", text)
     text = _instruction(text)

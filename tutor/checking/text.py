@@ -10,7 +10,8 @@ import re
 
 from tutor.generation.boxed import last_boxed
 
-_DELIMS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
+MATH_DELIMITERS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
+"""Every maths delimiter (``$$``, ``$``, ``\\(``, ``\\)``, ``\\[``, ``\\]``); also read by ``tutor.cas``."""
 _MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 _DEGREE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
 _THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\{,\}|\\,|,?\s?\\!\s?|\\ )(?=\d{3}(?!\d))")
@@ -55,7 +56,7 @@ def extract(reply: str) -> str:
         if _PROSE_WORDS.search(prose_left):
             segments = [next(g for g in m.groups() if g) for m in _MATH_SEGMENT.finditer(text)]
             text = segments[-1]
-    text = _DELIMS.sub(" ", text).strip()
+    text = MATH_DELIMITERS.sub(" ", text).strip()
     text = _PROSE.sub("", text, count=1)
     text = _LABEL.sub("", text, count=1)
     text = text.rstrip(" .;:")
