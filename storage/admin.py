@@ -22,6 +22,7 @@ import sys
 
 from storage.db import StorageError, make_engine, upgrade
 from storage.school import SchoolStore
+from storage.settings import StorageSettings
 from storage.store import Store
 
 
@@ -42,9 +43,7 @@ def database_url(given: str | None) -> str:
     the admin commands and the seeder then open the database the app uses."""
     if given:
         return given
-    from tutor.config import Settings  # the app's own resolution of TUTOR_DATABASE_URL / TUTOR_DATA_DIR
-
-    return Settings().resolved_database_url()
+    return StorageSettings().resolved_database_url()
 
 
 def _password(args: argparse.Namespace) -> str:

@@ -3,13 +3,15 @@ table lists them)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from storage.settings import StorageSettings
 
 
-class Settings(BaseSettings):
+class Settings(StorageSettings):
+    """Every setting; the database's two (``database_url``, ``data_dir``) are ``StorageSettings``'."""
+
     model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore")
 
     model: str | None = None
@@ -17,8 +19,6 @@ class Settings(BaseSettings):
     backend: str = Field("transformers", pattern="^(transformers|openai)$")
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
-    database_url: str | None = None
-    data_dir: Path = Path("./data")
     max_new_tokens: int | None = Field(None, ge=16, le=32768)
     """None: 4096 for the GPU reasoning model, 1024 for the CPU demo model."""
     teacher_user: str | None = None
@@ -41,8 +41,3 @@ class Settings(BaseSettings):
     @property
     def behind_tls(self) -> bool:
         return bool(self.public_url and self.public_url.lower().startswith("https://"))
-
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.data_dir / 'tutor.db').resolve()}"

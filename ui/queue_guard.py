@@ -44,7 +44,7 @@ import anyio
 import gradio as gr
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from storage import valid_token
+from tutor.service import valid_token  # the identity token's format (storage.valid_token)
 
 log = logging.getLogger(__name__)
 
