@@ -221,7 +221,7 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
                 guided = gr.update(visible=view.mode in GUIDED) if first or done else gr.update()
                 yield (
                     chat,
-                    "",
+                    "" if first else gr.update(),  # a notice said meanwhile (e.g. by Check answer) stays
                     "" if first else gr.update(),
                     *buttons,
                     guided,
