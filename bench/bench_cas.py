@@ -3,7 +3,7 @@
 ``python bench/bench_cas.py [questions.jsonl]`` reads hand-written questions with
 hand-verified answers (``answer`` null for questions it must decline), asks
 ``cas_answer`` for each and compares its result with the known answer by the
-checker's comparison (``tutor.cas.agrees``). Prints, per kind: questions,
+checker's comparison (``tutor.checking.cross_check.agrees``). Prints, per kind: questions,
 settled, settled-and-right, wrong, declined, p50/p99 latency of ``cas_answer``.
 Exits 1 if any settled answer is wrong or any decline-set question is settled.
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tutor.cas import agrees, cas_answer  # noqa: E402
 from tutor.checking import warm_up  # noqa: E402
+from tutor.checking.cross_check import agrees, cas_answer  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "data" / "questions_cas.jsonl"
 """The one copy of the set, shared with tests/test_cas.py (a user's clone has the tests)."""

@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.base import Backend
-from tutor.cas import cross_check
+from tutor.checking.cross_check import cross_check
 from tutor.service import TutorService
 from ui.server import build_app
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cas import agrees, cas_answer, cross_check, parse_question
+from tutor.checking.cross_check import agrees, cas_answer, cross_check, parse_question
 
 QUESTIONS = [
     json.loads(line)

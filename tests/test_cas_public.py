@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tutor.cas import agrees, cas_answer, cross_check
 from tutor.checking import check_answer
+from tutor.checking.cross_check import agrees, cas_answer, cross_check
 
 
 def _settles_to(question: str, answer: str) -> None:

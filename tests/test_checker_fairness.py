@@ -9,8 +9,8 @@ import time
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.checking import check_answer, pool
+from tutor.checking.step_check import check_working
 from tutor.service import TutorService
-from tutor.steps import check_working
 
 TOKEN = "student-token-eeeeeeeeeeee"
 SLOW_WORKING = "\n".join(["(x^2+3x+7)^9 = 5", "(x^3+x+1)^7 = 7"] * 15)

@@ -49,3 +49,12 @@ def test_check_working() -> None:
     assert all(
         line.mark in ("ok", "wrong", "unreadable", "") for line in check_working("hello\n\\frac{\n1 + 1 = 2 = 2").lines
     )
+
+
+def test_contract_names_are_the_packages_public_api() -> None:
+    """The contract's module names re-export the maths packages: one implementation each."""
+    from tutor.checking import cross_check, hint_screen, step_check
+
+    assert cas_answer is cross_check.cas_answer
+    assert screen_hint is hint_screen.screen_hint
+    assert check_working is step_check.check_working

@@ -67,9 +67,9 @@ def test_answer_checking_and_preview(answer, reference):
 @FUZZ
 @given(TEXT, TEXT)
 def test_question_parsing_hint_screen_and_working(question, hint):
-    from tutor.cas import cas_answer, cross_check, parse_question
-    from tutor.leak_screen import screen_hint
-    from tutor.steps import first_wrong_step
+    from tutor.checking.cross_check import cas_answer, cross_check, parse_question
+    from tutor.checking.hint_screen import screen_hint
+    from tutor.checking.step_check.working import first_wrong_step
     from tutor.teaching.safety import screen_question
 
     bounded(parse_question, question, limit=1)

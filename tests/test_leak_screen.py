@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tutor.leak_screen import screen_hint, words_to_numbers
+from tutor.checking.hint_screen.screen import screen_hint, words_to_numbers
 
 
 @pytest.mark.parametrize(

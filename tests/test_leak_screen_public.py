@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tutor.leak_screen import context_values, plain, screen_hint
+from tutor.checking.hint_screen.screen import context_values, plain, screen_hint
 from tutor.teaching.modes import ScreenedText, dialogue
 
 ELLIOTT = (

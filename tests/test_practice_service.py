@@ -17,7 +17,7 @@ from storage.db import MIGRATIONS
 from storage.models import Attempt, Mastery, Student
 from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures
 from tutor.checking import warm_up
-from tutor.steps import check_working
+from tutor.checking.step_check import check_working
 from tutor.teaching.mastery import BKTParams, update
 from tutor.teaching.practice import TOPICS, from_id
 from tutor.teaching.practice_service import (

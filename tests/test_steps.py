@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tutor.steps import MAX_LINES, clean_lines, first_wrong_step
+from tutor.checking.step_check.working import MAX_LINES, clean_lines, first_wrong_step
 
 
 @pytest.mark.parametrize(

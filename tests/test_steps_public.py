@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutor.steps import MAX_LINES, check_working
+from tutor.checking.step_check import MAX_LINES, check_working
+from tutor.checking.step_check.prose import computations, equations, rounds_to
 from tutor.steps import check_working as service_check_working
-from tutor.steps_prose import computations, equations, rounds_to
 
 
 def marks(text: str) -> list[str]:

@@ -27,11 +27,10 @@ from storage import (
     valid_token,
 )
 from storage.school import ClassFull, normalise_code
-from tutor.answer_reference import check_against, reference_for
 from tutor.backends import Backend, Generation, GenerationError, GenerationSettings, ModelMessage
-from tutor.cas import cas_answer, cross_check
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, parse_preview, verdict_line
+from tutor.checking.cross_check import cas_answer, check_against, cross_check, reference_for
 from tutor.generation.admission import Admission, Ticket
 from tutor.generation.rate_limit import AskLimits, ConcurrencyLimits, JoinLimits
 from tutor.generation.reply_parser import parse_reply

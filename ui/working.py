@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from tutor.steps import MAX_WORKING_CHARS, WorkingReport
+from tutor.checking.step_check import MAX_WORKING_CHARS, WorkingReport
 from tutor.teaching.practice_service import WorkingChecker
 from ui.math_markdown import KATEX_DELIMITERS, prepare_markdown
 

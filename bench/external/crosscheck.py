@@ -1,8 +1,8 @@
-"""The computer-algebra cross-check (``tutor.cas.cas_answer``) on public textbook exercises.
+"""The computer-algebra cross-check (``tutor.checking.cross_check.cas_answer``) on public textbook exercises.
 
 Data: ``questions_college_math_dev.jsonl`` (college_math, from QwenLM/Qwen2.5-Math:
 ``question``, official ``answer``, ``subject``). Each question goes to ``cas_answer``;
-a settled one is compared with the official answer by ``tutor.cas.agrees`` (the
+a settled one is compared with the official answer by ``tutor.checking.cross_check.agrees`` (the
 checker's comparison). Outcomes: declined; settled and agreeing; settled but
 different (each listed, with a hand judgement); settled but not comparable (the
 official answer could not be read, or is of another shape, such as a point set
@@ -129,8 +129,8 @@ def _official_forms(answer: str) -> list[str]:
 
 
 def measure(eval_dir: Path) -> Section:
-    from tutor.cas import agrees, cas_answer
     from tutor.checking import check_answer
+    from tutor.checking.cross_check import agrees, cas_answer
 
     rows = read_jsonl(Path(eval_dir) / FILE)
     ms: list[float] = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from external import Section, read_jsonl
-from tutor.leak_screen import screen_hint
+from tutor.checking.hint_screen import screen_hint
 
 POSITIVE = frozenset({"yes_correct"})
 

@@ -45,10 +45,7 @@ def _steps(value: object) -> list[str]:
 
 
 def _check(text: str):
-    try:
-        from tutor.steps import check_working
-    except ImportError:  # the checkout before "Check my working" moved into tutor.steps
-        from tutor.steps import check_working
+    from tutor.steps import check_working  # the contract name: every checkout has it
     try:
         return check_working(text, preview=False)
     except TypeError:
@@ -69,9 +66,12 @@ def _first_error_lines(students: list[dict]) -> tuple[int, int, int]:
     """How the annotated first wrong lines read as computations: what a computation checker can
     see at most (a line whose stated arithmetic is all right is an error of understanding)."""
     try:
-        from tutor.steps_prose import computations
-    except ImportError:
-        return 0, 0, 0
+        from tutor.checking.step_check.prose import computations
+    except ImportError:  # a checkout from before the maths packages
+        try:
+            from tutor.steps_prose import computations  # type: ignore[no-redef]
+        except ImportError:
+            return 0, 0, 0
     holds = false = unread = 0
     for r in students:
         steps, first = _steps(r.get("steps")), r.get("first_error_step")

@@ -510,12 +510,12 @@ def _judge_set(node: object, ref: object) -> tuple[bool, str]:
     if ans is None:
         return False, "The answer should be an interval, an inequality or a set of values."
     a, r = ans.value, rs.value
-    if _sets_equal(a, r):
+    if sets_equal(a, r):
         return True, "Correct."
     return False, _set_hint(a, r)
 
 
-def _sets_equal(a: sympy.Set, b: sympy.Set) -> bool:
+def sets_equal(a: sympy.Set, b: sympy.Set) -> bool:
     if a == b:
         return True
     try:

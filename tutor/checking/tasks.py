@@ -1,6 +1,6 @@
 """The checker sandbox's one typed seam: each task the worker processes run, as a function.
 
-Callers (``check_answer``, ``tutor.cas``, ``tutor.leak_screen``, ``tutor.steps``) call these,
+Callers (``check_answer`` and the ``cross_check``, ``hint_screen`` and ``step_check`` packages) call these,
 never ``pool.run`` with a name; the names below are the only place a task's name is written
 for the parent side, and ``worker.TASKS`` (the child side) is checked against them in
 ``tests/test_checking_pool.py``. Every function raises what ``pool.run`` raises
@@ -95,5 +95,5 @@ def leaks(candidates: list[list[Any]], final_answer: str, known: list[list[Any]]
 
 
 def step(prev: str, cur: str, lenient: bool, timeout: float) -> StepOut:
-    """``steps_check.step``: does ``cur`` follow from ``prev``? Runs at low priority (pool.LOW_PRIORITY)."""
+    """``step_check.step``: does ``cur`` follow from ``prev``? Runs at low priority (pool.LOW_PRIORITY)."""
     return cast(StepOut, _run(STEP, (prev, cur, lenient), timeout))

@@ -11,7 +11,7 @@ import re
 from tutor.generation.boxed import last_boxed
 
 MATH_DELIMITERS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
-"""Every maths delimiter (``$$``, ``$``, ``\\(``, ``\\)``, ``\\[``, ``\\]``); also read by ``tutor.cas``."""
+"""Every maths delimiter (``$$``, ``$``, ``\\(``, ``\\)``, ``\\[``, ``\\]``); also read by ``cross_check.question``."""
 _MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 _DEGREE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
 _THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\{,\}|\\,|,?\s?\\!\s?|\\ )(?=\d{3}(?!\d))")

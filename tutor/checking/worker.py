@@ -21,14 +21,14 @@ MEMORY_LIMIT = 2 << 30
 TASKS = {
     "check": "checker",
     "preview": "checker",
-    "cas": "solve",
-    "antiderivative_equal": "solve",
-    "in_form": "solve",
-    "positive_equal": "solve",
-    "leaks": "leak_check",
-    "step": "steps_check",
+    "cas": "cross_check.solve",
+    "antiderivative_equal": "cross_check.solve",
+    "in_form": "cross_check.solve",
+    "positive_equal": "cross_check.solve",
+    "leaks": "hint_screen.leak_check",
+    "step": "step_check.step",
 }
-"""Task name -> module of ``tutor.checking`` that defines it (the parent's side: ``tasks.py``)."""
+"""Task name -> module under ``tutor.checking`` that defines it (the parent's side: ``tasks.py``)."""
 
 
 def _limit_cpu(seconds: float) -> None:

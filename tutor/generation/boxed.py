@@ -14,7 +14,7 @@ MAX_SCAN = 200_000
 """Characters of model output searched; a longer reply is searched in its tail."""
 
 
-def _braced(text: str, start: int) -> str | None:
+def braced(text: str, start: int) -> str | None:
     """Content of the brace group opening at ``text[start] == '{'``; None if unclosed."""
     depth = 0
     for i in range(start, len(text)):
@@ -37,7 +37,7 @@ def all_boxed(text: str) -> list[str]:
     for m in _BOX.finditer(text):
         i = m.end()
         if i < len(text) and text[i] == "{":
-            inner = _braced(text, i)
+            inner = braced(text, i)
             if inner is not None:
                 found.append(inner.strip())
         elif m.group(0).startswith("\\boxed") and m.end() > m.start() + len("\\boxed"):

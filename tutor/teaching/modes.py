@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from tutor.backends import ModelMessage
-from tutor.leak_screen import screen_hint
+from tutor.checking.hint_screen import screen_hint
 from tutor.prompts import load_prompt
 
 MODES = {"Show solution": "solution", "Hint": "hint", "Coach me": "coach"}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from tutor.checking.solve import plain
+from tutor.checking.cross_check.solve import plain
 
 TOPICS: list[tuple[str, str]] = [
     ("fractions", "Fraction arithmetic"),

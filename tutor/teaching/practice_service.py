@@ -7,7 +7,7 @@ other work. The first graded answer to each problem updates the student's master
 topic by Bayesian Knowledge Tracing (``tutor/teaching/mastery.py``); later tries on the same problem
 are stored but do not move mastery, so retrying until right cannot inflate it.
 
-``check_working`` (``tutor.steps``) gives the per-line report for the page; ``WorkingChecker`` adds a
+``check_working`` (``tutor.checking.step_check``) gives the per-line report for the page; ``WorkingChecker`` adds a
 per-student limit.
 """
 
@@ -22,8 +22,8 @@ from storage import PracticeStore, SchoolStore, Store
 from storage.practice import PRACTICE_MODE
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, check_answer, verdict_line
+from tutor.checking.step_check import WorkingReport, check_working
 from tutor.generation.rate_limit import RateLimiter
-from tutor.steps import WorkingReport, check_working
 from tutor.teaching import flags
 from tutor.teaching.mastery import BKTParams, choose_next, difficulty_for, update
 from tutor.teaching.practice import MAX_SEED, TOPIC_NAMES, TOPICS, Problem, from_id, generate

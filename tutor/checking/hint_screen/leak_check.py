@@ -1,4 +1,4 @@
-"""Does a hint state the final answer? (runs in a pool worker; see tutor/leak_screen.py)
+"""Does a hint state the final answer? (runs in a pool worker; see screen.py)
 
 Each candidate is ``[kind, text]`` found by the host in one sentence of a hint:
 
@@ -32,11 +32,11 @@ from fractions import Fraction
 
 import sympy
 
-from .checker import judge, parse_answer
-from .lexer import ParseError
-from .nodes import Items, Rel
-from .shapes import as_solutions
-from .text import extract
+from ..checker import judge, parse_answer
+from ..lexer import ParseError
+from ..nodes import Items, Rel
+from ..shapes import as_solutions
+from ..text import extract
 
 MAX_CANDIDATES = 80
 MAX_CANDIDATE_CHARS = 300

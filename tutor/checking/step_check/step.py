@@ -10,7 +10,7 @@ A line is read with the checker's grammar as one of:
 Two lines are compared only when they are in the same unknowns. An identity chain
 (every link holds) is right in itself and is not compared with the line before (unless
 it starts with '='); an '=' chain of numbers is not judged here at all (its rounding
-rules are in ``tutor/steps_prose.py``). A decimal written with a point may be the
+rules are in ``prose.py``). A decimal written with a point may be the
 value before it rounded (``x = 63.33`` after ``3x = 190``).
 
 Two expressions follow when they are equal (the checker's ``values_equal``).
@@ -31,13 +31,13 @@ from fractions import Fraction
 import mpmath
 import sympy
 
-from ..steps_prose import rounds_to
-from . import compare as cmp
-from .checker import _sets_equal, parse_answer
-from .display import expr_latex
-from .lexer import ParseError
-from .nodes import PM, Items, Rel
-from .shapes import as_realset, to_num
+from .. import compare as cmp
+from ..checker import parse_answer, sets_equal
+from ..display import expr_latex
+from ..lexer import ParseError
+from ..nodes import PM, Items, Rel
+from ..shapes import as_realset, to_num
+from .prose import rounds_to
 
 _WITNESSES = (0, 1, 2, 3, -1, -2, 5)
 """Values tried to show a student where two expressions differ."""
@@ -46,7 +46,7 @@ _WITNESSES = (0, 1, 2, 3, -1, -2, 5)
 @dataclass
 class _Line:
     kind: str
-    """expr | equation | set | numbers (an '=' chain between numbers: judged by tutor/steps_prose.py)"""
+    """expr | equation | set | numbers (an '=' chain between numbers: judged by prose.py)"""
     value: sympy.Expr | None = None
     node: object = None
     broken_link: int | None = None
@@ -170,7 +170,7 @@ _DECIMAL = re.compile(r"^\s*(?:[A-Za-z]\s*=\s*)?(-?\d+\.(\d+))\s*$")
 
 def _rounded(prev: sympy.Expr | sympy.Set, cur: _Line) -> bool:
     """``x = 63.33`` after ``3x = 190`` (or ``3.33`` after ``10/3``): the one value rounded or cut to the
-    decimals shown (``steps_prose.rounds_to``; ``x = 63.4`` is neither). Only a decimal written with a
+    decimals shown (``prose.rounds_to``; ``x = 63.4`` is neither). Only a decimal written with a
     point counts as a rounding: ``x = 63`` is compared exactly."""
     m = _DECIMAL.match(cur.text)
     if not m:
@@ -230,7 +230,7 @@ def _follows_exactly(prev: _Line, cur: _Line, lenient: bool = False) -> dict:
     sets = _solution_sets(prev, cur)
     if sets is None:
         return {"verdict": "unchecked", "detail": "I can only compare these equations when they have one unknown"}
-    if _sets_equal(sets[0], sets[1]) or _rounded(sets[0], cur):
+    if sets_equal(sets[0], sets[1]) or _rounded(sets[0], cur):
         return {"verdict": "follows", "detail": ""}
     if lenient and sympy.Complement(sets[1], sets[0]) is sympy.S.EmptySet:
         # 'x^2 = 4, so x = 2' in prose: the question may rule out x = -2; only a new value is certain

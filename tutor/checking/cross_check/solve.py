@@ -1,6 +1,6 @@
 """Computer-algebra answers to recognised questions (runs in a pool worker).
 
-``tutor/cas.py`` reads the question's words and hands over the maths as text
+``question.py`` reads the question's words and hands over the maths as text
 plus a kind; this module parses that text with the checker's own grammar
 (``parse_answer``: cost-bounded, no ``eval``), computes the answer with sympy
 under a SIGALRM budget, and prints it as plain text the checker can read back.
@@ -41,11 +41,11 @@ import re
 import sympy
 from sympy.printing.str import StrPrinter
 
-from . import compare as cmp
-from .checker import parse_answer
-from .lexer import ParseError
-from .nodes import DEG, PM, Items, Rel
-from .shapes import as_realset, to_num
+from .. import compare as cmp
+from ..checker import parse_answer
+from ..lexer import ParseError
+from ..nodes import DEG, PM, Items, Rel
+from ..shapes import as_realset, to_num
 
 MAX_ANSWER_CHARS = 1500
 MAX_SOLUTIONS = 8
@@ -734,7 +734,7 @@ def _real_numeric_roots(node: sympy.Expr) -> sympy.Expr:
 
 def _arithmetic(math: str, seconds: float, degrees: bool = False) -> dict:
     """A number. Complex only when the question writes ``i``; with degrees (converted to
-    radians by tutor/cas.py) only when no trig function is left unevaluated."""
+    radians by question.py) only when no trig function is left unevaluated."""
     node = _parse(math)
     if not isinstance(node, sympy.Expr):
         raise Declined()
@@ -813,7 +813,7 @@ def _quadratic_from_roots(text: str, seconds: float) -> dict:
 
 
 def cas(task: dict, seconds: float) -> dict | None:
-    """Answer for one recognised task (see tutor/cas.py), or None when declined.
+    """Answer for one recognised task (see question.py), or None when declined.
 
     ``task``: kind and the maths as text (math, var, order, lower, upper, point,
     side). ``seconds`` bounds each sympy call; the pool's timeout bounds the whole.
@@ -848,7 +848,7 @@ def antiderivative_equal(answer: str, reference: str, var: str) -> bool | None:
 
     None when the answer cannot be read.
     """
-    from .text import extract
+    from ..text import extract
 
     v = sympy.Symbol(var)
     positive = sympy.Symbol(var, positive=True)  # d/dx ln|x| is 1/x only once x > 0 is known
@@ -894,7 +894,7 @@ def in_form(answer: str, kind: str) -> bool | None:
     (``2(x + 3)`` is factored although sympy evaluates it to ``2x + 6``).
     None when the answer cannot be read.
     """
-    from .text import extract
+    from ..text import extract
 
     try:
         node = parse_answer(extract(answer))
@@ -925,7 +925,7 @@ def positive_equal(answer: str, reference: str) -> bool | None:
     Compared at cmp.RANDOM_POINTS positive points; None when either cannot be read or is
     not a plain expression (an equation, a list).
     """
-    from .text import extract
+    from ..text import extract
 
     values = []
     for text in (answer, reference):

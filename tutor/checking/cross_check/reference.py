@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tutor.cas import CasResult, agrees, cas_answer
 from tutor.checking import Verdict, check_answer
+
+from .question import CasResult, agrees, cas_answer
 
 CAS_ONLY_NOTE = "The tutor gave no final answer, so this was checked against the computer-algebra answer."
 CAS_DIFFERS_NOTE = "This was checked against the computer-algebra answer, which differs from the tutor's."
