@@ -3,7 +3,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tutor.generation.reply_parser import ParsedReply, parse_reply
+from tutor.generation.reply_parser import ParsedReply, ReplyParser, parse_reply
 
 PHI = "<think>\nLet me add: 2 + 2 = 4. Maybe \\boxed{5}?\n</think>\n\nThe sum is \\boxed{4}.\n"
 
@@ -97,6 +97,28 @@ def test_streamed_chunks_end_in_the_whole_parse(case):
         p = parse_reply(acc)
         assert "<think" not in p.solution and "</think" not in p.solution
     assert parse_reply(acc) == parse_reply(text)
+
+
+@given(_chunked(), st.data())
+def test_fed_chunk_by_chunk_equals_the_whole_text_at_every_chunk(case, data):
+    """The incremental parser reads each chunk once; at every point it says what a parse of
+    everything so far says (a tag cut across chunks, an unopened ``</think>``, nesting)."""
+    text, chunks = case
+    parser, acc = ReplyParser(), ""
+    for chunk in chunks:
+        acc += chunk
+        parser.feed(chunk)
+        if data.draw(st.booleans()):  # snapshots taken at some points only, as the page does
+            assert parser.parsed == parse_reply(acc), (chunks, acc)
+    assert parser.parsed == parse_reply(text)
+
+
+def test_fed_one_character_at_a_time():
+    parser = ReplyParser()
+    for ch in PHI:
+        parser.feed(ch)
+    assert parser.parsed == parse_reply(PHI)
+    assert parser.parsed.final_answer == "4" and parser.parsed.reasoning.startswith("Let me add")
 
 
 @given(st.text())
