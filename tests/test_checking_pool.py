@@ -37,16 +37,14 @@ def test_every_typed_task_is_one_the_worker_serves_and_each_runs():
     from tutor.checking import tasks, worker
 
     assert set(worker.TASKS) == tasks.NAMES
-    assert tasks.check("x = 2", "2", 5.0)["status"] == "correct"
-    assert tasks.preview("x^2", 5.0)["answer_latex"] == "x^{2}"
-    found = tasks.cas({"kind": "solve", "math": "3x + 5 = 11", "var": "x"}, 1.0, 5.0)
-    assert found is None or found["answer_text"]
+    assert tasks.check("x = 2", "2", 5.0).status == "correct"
+    assert tasks.preview("x^2", 5.0) == tasks.PreviewOut("x^{2}", None)
+    found = tasks.cas(tasks.CasTask("solve", "3x + 5 = 11", var="x"), 1.0, 5.0)
+    assert found is None or found.answer_text == "x = 2"
     assert tasks.antiderivative_equal("x^2 + C", "x^2", "x", 5.0) is True
     assert tasks.in_form("(x+1)(x-1)", "factor", 5.0) is True
     assert tasks.positive_equal("sqrt(x^2)", "x", 5.0) is True
-    assert tasks.leaks([["value", "3", False, []], ["value", "4", False, []]], "4", [], 5.0) == {
-        "readable": True,
-        "index": 1,
-    }
-    assert tasks.step("2x = 4", "x = 2", False, 5.0)["verdict"] == "follows"
-    assert tasks.step("2x = 4", "x = 3", False, 5.0)["verdict"] != "follows"
+    candidates = [tasks.Candidate("value", "3", False, []), tasks.Candidate("value", "4", False, [])]
+    assert tasks.leaks(candidates, "4", [], 5.0) == tasks.LeaksOut(readable=True, index=1)
+    assert tasks.step("2x = 4", "x = 2", False, 5.0).verdict == "follows"
+    assert tasks.step("2x = 4", "x = 3", False, 5.0).verdict != "follows"

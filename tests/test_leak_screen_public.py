@@ -166,7 +166,7 @@ def test_a_wrong_answer_in_the_dialogue_does_not_excuse_the_right_one():
 
 def test_context_values_read_the_dialogue_as_a_teacher_does():
     values = context_values("He had $2,000 left and two thousand steps; 30% of the class.")
-    assert ["2000", [">left"]] in values and ["2000", ["<left", ">steps"]] in values
+    assert ("2000", [">left"]) in values and ("2000", ["<left", ">steps"]) in values
     assert any(v == "30%" for v, _ in values)
     assert context_values(None) == [] and context_values("") == []  # type: ignore[arg-type]
 

@@ -46,7 +46,7 @@ def check_answer(answer: str, reference: str, *, timeout: float = 2.0) -> Verdic
         return Verdict("timeout", _TIMEOUT_FEEDBACK)
     except Exception:  # noqa: BLE001 - a bug in a worker must not reach the caller
         return Verdict("unparseable", _FAILED_FEEDBACK)
-    return Verdict(out["status"], out["feedback"], out["answer_latex"])
+    return Verdict(out.status, out.feedback, out.answer_latex)
 
 
 def parse_preview(answer: str, *, timeout: float = 2.0) -> str | None:
@@ -54,7 +54,7 @@ def parse_preview(answer: str, *, timeout: float = 2.0) -> str | None:
     if _too_long(answer, "answer"):
         return None
     try:
-        return tasks.preview(answer, timeout)["answer_latex"]
+        return tasks.preview(answer, timeout).answer_latex
     except Exception:  # noqa: BLE001 - no preview rather than an error
         return None
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import sympy
 
+from .vocabulary import CONSTANT_WORDS, FUNCTIONS
+
 MAX_TOKENS = 1500
 """A 2,000-character input yields at most about this many tokens."""
 
@@ -47,52 +49,6 @@ class Token:
     space_before: bool = False
 
 
-FUNCTIONS = {
-    "sin",
-    "cos",
-    "tan",
-    "sec",
-    "csc",
-    "cot",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "ln",
-    "log",
-    "exp",
-    "sqrt",
-    "cbrt",
-    "abs",
-    "floor",
-    "ceil",
-    "factorial",
-    "cosec",
-    "asinh",
-    "acosh",
-    "atanh",
-    "arcsinh",
-    "arccosh",
-    "arctanh",
-    "arsinh",
-    "arcosh",
-    "artanh",
-    "sech",
-    "csch",
-    "coth",
-    "arccot",
-    "acot",
-    "arcsec",
-    "asec",
-    "arccsc",
-    "acsc",
-}
-CONSTANT_WORDS = {"pi": "pi", "oo": "oo", "inf": "oo", "infty": "oo", "infinity": "oo"}
 GREEK = {
     "alpha",
     "beta",

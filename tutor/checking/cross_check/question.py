@@ -30,48 +30,18 @@ call inside gets 40 % of it, so an equation's two solves fit in one call.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tutor.checking import check_answer, tasks
+from tutor.checking.tasks import CasTask
 from tutor.checking.text import MATH_DELIMITERS
+from tutor.checking.vocabulary import QUESTION_WORDS
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are not ones a single computer-algebra call settles."""
 MAX_WORD = 3
 """A run of this many letters in the maths (other than a maths name) means prose."""
 
-_MATH_WORDS = {
-    "sin",
-    "cos",
-    "tan",
-    "sec",
-    "csc",
-    "cot",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "ln",
-    "log",
-    "exp",
-    "sqrt",
-    "cbrt",
-    "abs",
-    "pi",
-    "oo",
-    "inf",
-    "infty",
-    "infinity",
-    "or",
-    "and",
-    "e",
-    "i",
-}
 _STOPWORDS = {
     "of",
     "is",
@@ -564,7 +534,7 @@ def _mathy(math: str) -> bool:
         if word.startswith("\\"):
             continue
         low = word.lower()
-        if low in _MATH_WORDS:
+        if low in QUESTION_WORDS:
             continue
         if low in _STOPWORDS or len(word) >= MAX_WORD:
             return False
@@ -578,7 +548,7 @@ def _unbrace(text: str | None) -> str | None:
     return text[1:-1] if text.startswith("{") and text.endswith("}") else text
 
 
-def _integral_task(math: str) -> dict | None:
+def _integral_task(math: str) -> CasTask | None:
     lower = upper = None
     m = _INT_BOUNDS.match(math)
     if m:
@@ -599,10 +569,10 @@ def _integral_task(math: str) -> dict | None:
     for part in (lower, upper):
         if part is not None and not _mathy(part):
             return None
-    return {"kind": "integral", "math": math.strip(), "var": var, "lower": lower, "upper": upper}
+    return CasTask("integral", math.strip(), var=var, lower=lower, upper=upper)
 
 
-def _limit_task(m: re.Match) -> dict:
+def _limit_task(m: re.Match) -> CasTask:
     point = m.group("point").strip().rstrip(")} ")
     side = ""
     one_sided = re.fullmatch(r"(.+?)\s*\^?\s*\{?\s*([+-])\s*\}?", point)
@@ -610,10 +580,10 @@ def _limit_task(m: re.Match) -> dict:
         point, side = one_sided.group(1), one_sided.group(2)
     point = re.sub(r"(?i)^(-)?\s*(?:infinity|inf|∞)$", r"\1oo", point.strip())
     math = re.sub(r"^\s*(?:of\s+)?", "", m.group("math"))
-    return {"kind": "limit", "math": math, "var": m.group("var"), "point": point, "side": side}
+    return CasTask("limit", math, var=m.group("var"), point=point, side=side)
 
 
-def parse_question(question: str) -> dict | None:
+def parse_question(question: str) -> CasTask | None:
     """The task a question asks (kind and maths as text), or None when not recognised."""
     if not isinstance(question, str) or len(question) > MAX_QUESTION_CHARS:
         return None
@@ -626,67 +596,66 @@ def parse_question(question: str) -> dict | None:
     if task is None:
         return None
     if degrees:
-        if task["kind"] not in ("arithmetic", "simplify", "product", "divide"):
+        if task.kind not in ("arithmetic", "simplify", "product", "divide"):
             return None  # an angle in degrees to solve for, or a unit on the answer: not settled
-        task["degrees"] = True
-    if task["kind"] == "solve":
-        task["expr_ok"] = bool(re.match(r"solve\s*:", text, re.I))  # textbooks' "Solve: <expression>" means simplify
-        task["real_only"] = bool(re.search(r"\breal\b|\\mathbb\s*\{?\s*R|ℝ", question, re.I))
+        task = replace(task, degrees=True)
+    if task.kind == "solve":
+        task = replace(
+            task,
+            expr_ok=bool(re.match(r"solve\s*:", text, re.I)),  # textbooks' "Solve: <expression>" means simplify
+            real_only=bool(re.search(r"\breal\b|\\mathbb\s*\{?\s*R|ℝ", question, re.I)),
+        )
     return task
 
 
-def _task(text: str) -> dict | None:
+def _task(text: str) -> CasTask | None:
     for kind, pattern in _PATTERNS:
         m = pattern.fullmatch(text)
         if not m:
             continue
         groups = m.groupdict()
-        task: dict | None
+        task: CasTask | None
         if kind == "limit":
             task = _limit_task(m)
         elif kind == "integral":
             task = _integral_task(groups["math"].strip())
         elif kind == "derivative":
-            task = {
-                "kind": "derivative",
-                "math": _FUNC_LABEL.sub("", _FUNC_LABEL.sub("", groups["math"], count=1), count=1),
-                "var": groups.get("var") or groups.get("var2"),
-                "order": _ORDERS.get((groups.get("order") or "first").lower(), 1),
-            }
+            task = CasTask(
+                "derivative",
+                _FUNC_LABEL.sub("", _FUNC_LABEL.sub("", groups["math"], count=1), count=1),
+                var=groups.get("var") or groups.get("var2"),
+                order=_ORDERS.get((groups.get("order") or "first").lower(), 1),
+            )
         elif kind in ("solve", "system"):
-            task = {"kind": "solve", "math": groups["math"], "var": groups.get("var")}
+            task = CasTask("solve", groups["math"], var=groups.get("var"))
         elif kind == "substitute":
             values = re.sub(r"\s+and\s+", ", ", groups["values"])
-            task = {"kind": "substitute", "math": groups["math"], "values": values}
+            task = CasTask("substitute", groups["math"], values=values)
             if not _mathy(values):
                 return None
-        elif kind == "quadratic_from_roots":
-            task = {"kind": kind, "math": groups["math"]}
         elif kind == "turn":
-            task = {"kind": "solve", "math": groups["math"], "var": None, "on_turn": True}
-        elif kind in ("product", "divide"):
-            task = {"kind": kind, "math": groups["math"]}
+            task = CasTask("solve", groups["math"], on_turn=True)
         elif kind == "fraction_of":
-            task = {"kind": "arithmetic", "math": f"({groups['frac']}) * {groups['math']}"}
+            task = CasTask("arithmetic", f"({groups['frac']}) * {groups['math']}")
         elif kind == "percent":
-            task = {"kind": "arithmetic", "math": f"{groups['pct']}/100 * {groups['math']}"}
+            task = CasTask("arithmetic", f"{groups['pct']}/100 * {groups['math']}")
         elif kind == "bare":
             math = groups["math"]
-            task = {"kind": "solve" if re.search(r"[=<>]", math) else "arithmetic", "math": math}
+            task = CasTask("solve" if re.search(r"[=<>]", math) else "arithmetic", math)
         else:
-            task = {"kind": kind, "math": groups["math"]}
-        if task is not None and task["kind"] == "arithmetic":
-            task["math"] = _POWER_WORDS.sub(
-                lambda w: _POWER_WORDS_MAP[(w.group(1) or w.group(2)).lower()], task["math"]
+            task = CasTask(kind, groups["math"])
+        if task is not None and task.kind == "arithmetic":
+            task = replace(
+                task, math=_POWER_WORDS.sub(lambda w: _POWER_WORDS_MAP[(w.group(1) or w.group(2)).lower()], task.math)
             )
-        if task is not None and "÷" in task["math"]:  # "5/6 ÷ 2/3" means (5/6) ÷ (2/3)
-            task["math"] = re.sub(r"(\d+)\s*/\s*(\d+)", r"(\1/\2)", task["math"])
-        if task is None or not _mathy(task["math"]):
+        if task is not None and "÷" in task.math:  # "5/6 ÷ 2/3" means (5/6) ÷ (2/3)
+            task = replace(task, math=re.sub(r"(\d+)\s*/\s*(\d+)", r"(\1/\2)", task.math))
+        if task is None or not _mathy(task.math):
             return None
-        if task["kind"] != "arithmetic" and "!" in task["math"]:
+        if task.kind != "arithmetic" and "!" in task.math:
             return None  # "Solve 2x = 4!": a factorial or an exclamation?
-        if task["kind"] == "arithmetic" and any(
-            w.lower() not in _MATH_WORDS for w in _WORDS.findall(task["math"]) if w[0] != "\\"
+        if task.kind == "arithmetic" and any(
+            w.lower() not in QUESTION_WORDS for w in _WORDS.findall(task.math) if w[0] != "\\"
         ):
             return None  # "evaluate 2x + 1" has no single value
         return task
@@ -703,16 +672,9 @@ def cas_answer(question: str, timeout: float = 2.0) -> CasResult | None:
         out = tasks.cas(task, max(0.2, timeout * 0.4), timeout)
     except Exception:  # noqa: BLE001 - timeout, a dead worker or a bug: no answer rather than a wrong one
         return None
-    if not out:
+    if out is None:
         return None
-    return CasResult(
-        out["kind"],
-        out["answer_latex"],
-        out["answer_text"],
-        tuple(out["alternatives"]),
-        out["var"] or "x",
-        bool(out.get("positive")),
-    )
+    return CasResult(out.kind, out.answer_latex, out.answer_text, out.alternatives, out.var or "x", out.positive)
 
 
 def agrees(answer: str, result: CasResult, timeout: float = 2.0) -> bool | None:

@@ -46,6 +46,7 @@ from ..checker import parse_answer
 from ..lexer import ParseError
 from ..nodes import DEG, PM, Items, Rel
 from ..shapes import as_realset, to_num
+from ..vocabulary import QUESTION_NAMES
 
 MAX_ANSWER_CHARS = 1500
 MAX_SOLUTIONS = 8
@@ -100,11 +101,9 @@ def _value(raw: object) -> sympy.Expr:
 
 
 _COMMANDS = re.compile(r"\\[A-Za-z]+")
-_NAMES = re.compile(
-    r"arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|sin|cos|tan|sec|csc|cot|sqrt|cbrt|exp|abs|log|ln|"
-    r"infinity|infty|inf|pi|oo|and|or",
-    re.I,
-)
+_NAMES = re.compile("|".join(sorted(QUESTION_NAMES, key=len, reverse=True)), re.I)
+"""The maths names of a question, longest first (``sinh`` before ``sin``); ``e`` and ``i`` are
+left out: an upper-case ``E`` or ``I`` is a variable."""
 
 
 _UNIT_GAP = re.compile(r"(\d)\s+(?=[A-Za-z](?![A-Za-z]))")
@@ -815,8 +814,9 @@ def _quadratic_from_roots(text: str, seconds: float) -> dict:
 def cas(task: dict, seconds: float) -> dict | None:
     """Answer for one recognised task (see question.py), or None when declined.
 
-    ``task``: kind and the maths as text (math, var, order, lower, upper, point,
-    side). ``seconds`` bounds each sympy call; the pool's timeout bounds the whole.
+    ``task``: the JSON of a ``tasks.CasTask`` (kind and the maths as text; a missing field
+    reads as that field's default). ``seconds`` bounds each sympy call; the pool's timeout
+    bounds the whole.
     """
     kind, math, var = task.get("kind"), task.get("math") or "", task.get("var")
     try:

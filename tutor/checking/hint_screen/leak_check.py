@@ -1,6 +1,7 @@
 """Does a hint state the final answer? (runs in a pool worker; see screen.py)
 
-Each candidate is ``[kind, text]`` found by the host in one sentence of a hint:
+Each candidate is ``[kind, text, weak, window]`` (a ``tasks.Candidate`` as JSON) found by the host
+in one sentence of a hint:
 
 * ``value``: text in a stating position ("the answer is …", "x is …", a
   ``\\boxed{}``): a value is compared with the answer as a whole, an equation

@@ -58,6 +58,7 @@ import re
 from dataclasses import dataclass
 
 from tutor.checking import tasks
+from tutor.checking.tasks import Candidate, Known
 from tutor.generation.boxed import braced
 
 MAX_HINT_CHARS = 6000
@@ -278,8 +279,7 @@ _MATH_RUN = re.compile(rf"[-+(]*\s*(?<![\w.]){_ATOM}\)*(?:\s*(?:[-+*/^=<>≤≥�
 class _Sentence:
     start: int
     end: int
-    candidates: list[tuple[str, str, bool, list[str]]]
-    """(kind, text, weak, window): kind "value" or "fragment"; see ``_candidates``."""
+    candidates: list[Candidate]
 
 
 def _inside(regions: list[tuple[int, int]], pos: int) -> bool:
@@ -451,7 +451,7 @@ def _clauses(prose: str) -> list[str]:
     return out
 
 
-def _candidates(text: str, start: int, end: int, spans: list) -> list[tuple[str, str, bool, list[str]]]:
+def _candidates(text: str, start: int, end: int, spans: list) -> list[Candidate]:
     """(kind, text, weak, window) statements of one sentence; strength is judged per clause.
 
     ``window``: the content words around a weak statement, which the dialogue must
@@ -467,50 +467,52 @@ def _candidates(text: str, start: int, end: int, spans: list) -> list[tuple[str,
             kept.append((kind, content))
         pos = max(pos, e)
     pieces.append(plain(text[pos:end]))
-    out: list[tuple[str, str, bool, list[str]]] = []
+    out: list[Candidate] = []
     for clause in _clauses("".join(pieces)):
         strong = bool(_STRONG.search(clause) or _LEAD.match(clause))
-        found: list[tuple[str, str, bool, list[str]]] = []
+        found: list[Candidate] = []
         for m in _PLACEHOLDER.finditer(clause):
             kind, content = kept[ord(m.group(0)) - 0xE000]
             if kind == "box":
-                found.append(("value", content, False, []))
+                found.append(Candidate("value", content, False, []))
                 continue
             window = _window(clause, m.start(), m.end())
-            found.append(("fragment", content, True, window))
+            found.append(Candidate("fragment", content, True, window))
             stating = _STATING.search(clause[: m.start()])
             if stating:
-                found.append(("value", content, not stating.group("strong"), window))
+                found.append(Candidate("value", content, not stating.group("strong"), window))
         prose = _PLACEHOLDER.sub(" ; ", clause)
         for m in _STATED_VALUE.finditer(prose):
             found.append(
-                ("value", m.group("value"), not m.group("strong"), _window(prose, m.start("value"), m.end("value")))
+                Candidate(
+                    "value", m.group("value"), not m.group("strong"), _window(prose, m.start("value"), m.end("value"))
+                )
             )
-        found += [("value", m.group("value"), False, []) for m in _CONCLUDED.finditer(prose)]
-        found += [("value", m.group("value"), False, []) for m in _CORRECTED.finditer(prose)]
-        found += [("value", m.group("value"), False, []) for m in _NAMED.finditer(prose)]
-        found += [("value", m.group("value"), False, []) for m in _CONFIRMED.finditer(prose)]
+        found += [Candidate("value", m.group("value"), False, []) for m in _CONCLUDED.finditer(prose)]
+        found += [Candidate("value", m.group("value"), False, []) for m in _CORRECTED.finditer(prose)]
+        found += [Candidate("value", m.group("value"), False, []) for m in _NAMED.finditer(prose)]
+        found += [Candidate("value", m.group("value"), False, []) for m in _CONFIRMED.finditer(prose)]
         for m in _MATH_RUN.finditer(prose):
             if re.search(r"[=<>≤≥]", m.group(0)):
-                found.append(("fragment", m.group(0), True, _window(prose, m.start(), m.end())))
+                found.append(Candidate("fragment", m.group(0), True, _window(prose, m.start(), m.end())))
         # a weak statement is strong in a clause that asserts; an equation in a variable always is
         for kind, body, weak, window in found:
             weak = weak and not strong and not (kind == "fragment" and re.search(r"[A-Za-z]", body))
-            out.append((kind, body, weak, window if weak else []))
+            out.append(Candidate(kind, body, weak, window if weak else []))
     return out
 
 
 _CONTEXT_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:/\d+(?!\.\d))?%?(?!\d)")
 
 
-def context_values(context: str) -> list[list]:
-    """``[number, window]`` for each number the dialogue so far wrote (``2,000``, ``$96``,
+def context_values(context: str) -> list[Known]:
+    """``(number, window)`` for each number the dialogue so far wrote (``2,000``, ``$96``,
     ``two``, ``30%``, ``2/5``, as digits), with the content words around it."""
     if not isinstance(context, str) or not context:
         return []
     if len(context) > CONTEXT_HEAD + CONTEXT_TAIL:
         context = context[:CONTEXT_HEAD] + "\n" + context[-CONTEXT_TAIL:]
-    return [[value, list(window)] for value, window in _context_values(context)]
+    return [Known(value, list(window)) for value, window in _context_values(context)]
 
 
 @functools.lru_cache(maxsize=16)
@@ -531,13 +533,11 @@ def _normal(text: str) -> str:
     return re.sub(r"\s|\$|\\boxed|[{}]|\\left|\\right|\\,", "", text).lower()
 
 
-def _first_leak(
-    candidates: list[tuple[str, str, bool, list[str]]], final_answer: str, known: list[list], timeout: float
-) -> int | None:
+def _first_leak(candidates: list[Candidate], final_answer: str, known: list[Known], timeout: float) -> int | None:
     """Index of the first candidate stating the answer; raises on pool failure."""
-    out = tasks.leaks([list(c) for c in candidates], final_answer, known, timeout)
-    if out["readable"]:
-        return out["index"]
+    out = tasks.leaks(candidates, final_answer, known, timeout)
+    if out.readable:
+        return out.index
     target = _normal(final_answer)
     for i, (_, text, _, _) in enumerate(candidates):
         norm = _normal(text)
@@ -562,7 +562,7 @@ def screen_hint(text: str, final_answer: str, context: str = "", timeout: float 
     except Exception:  # noqa: BLE001 - a regex surprise must not let a hint through unscreened
         return Screened("", True)
     owner: list[int] = []
-    candidates: list[tuple[str, str, bool, list[str]]] = []
+    candidates: list[Candidate] = []
     screened = len(sentences)
     for i, sentence in enumerate(sentences):
         if len(candidates) + len(sentence.candidates) > MAX_CANDIDATES:

@@ -45,6 +45,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..vocabulary import PROSE_FUNCTIONS
+
 MAX_CHARS = 2000
 MAX_DIGITS = 30
 MAX_POWER = 12
@@ -111,37 +113,6 @@ _SCALING = {
 }
 """Words that, next to a number, change its value (a side holding one is not judged)."""
 _BEFORE_SCALING = (_SCALING - {"of"}) | {"than", "over", "from", "between", "minus", "plus", "root", "square", "cube"}
-_FUNCTIONS = {
-    "sin",
-    "cos",
-    "tan",
-    "sec",
-    "csc",
-    "cot",
-    "arcsin",
-    "arccos",
-    "arctan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "log",
-    "ln",
-    "lg",
-    "exp",
-    "sqrt",
-    "binom",
-    "choose",
-    "mod",
-    "gcd",
-    "lcm",
-    "max",
-    "min",
-    "floor",
-    "ceil",
-    "abs",
-    "det",
-}
-"""Words that apply to the number after them."""
 _UNIT_STOP = {
     "and",
     "or",
@@ -409,7 +380,7 @@ def _before(toks: list[_Tok], i: int) -> str:
             return "#"  # 'x - 5 + 2': a binary minus
         if (
             (toks[i].glued and toks[i].text == "(")
-            or prev.text.lower() in _FUNCTIONS
+            or prev.text.lower() in PROSE_FUNCTIONS
             or (i >= 2 and toks[i - 2].text == "\\")
         ):
             return "#"  # 'f(2) + 1', 'sin 30 + 1', '\binom{6}{2}': a function of what follows

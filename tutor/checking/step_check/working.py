@@ -168,14 +168,11 @@ def _slip(link: Link) -> str:
     return f"${_tex_side(link.left)}$ is ${_tex_side(link.exact)}$, not ${_tex_side(link.right)}$"
 
 
-def _pool_step(prev: str, cur: str, timeout: float, lenient: bool = False) -> dict:
+def _pool_step(prev: str, cur: str, timeout: float, lenient: bool = False) -> tasks.StepOut:
     try:
-        out = tasks.step(prev, cur, lenient, timeout)
-        if isinstance(out, dict) and isinstance(out.get("verdict"), str):
-            return {"verdict": out["verdict"], "detail": str(out.get("detail", ""))}
-    except Exception:  # noqa: BLE001 - a time-out or a dead worker: this line is not judged
-        pass
-    return {"verdict": "unchecked", "detail": "checking it took too long"}
+        return tasks.step(prev, cur, lenient, timeout)
+    except Exception:  # noqa: BLE001 - a time-out, a dead worker or a malformed reply: this line is not judged
+        return tasks.StepOut("unchecked", "checking it took too long")
 
 
 def check_working(
@@ -248,11 +245,10 @@ def _check_working(text: object, timeout: float, total_timeout: float, preview: 
                 break
             lenient = not maths or (prev is not None and prev[2])
             out = _pool_step(prev[1] if prev else "", item, min(timeout, remaining), lenient)
-            verdict, detail = out["verdict"], out["detail"]
-            if verdict == "unreadable_prev":  # read before, not now (a time-out): read this one alone
+            if out.verdict == "unreadable_prev":  # read before, not now (a time-out): read this one alone
                 prev = None
                 out = _pool_step("", item, min(timeout, max(0.1, deadline - time.monotonic())))
-                verdict, detail = out["verdict"], out["detail"]
+            verdict, detail = out.verdict, out.detail
             if verdict == "unreadable":
                 if maths and not links:
                     mark = "unreadable"
