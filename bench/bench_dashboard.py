@@ -71,28 +71,34 @@ def main() -> None:
         }
     everything = ReviewFilter()
     searched = ReviewFilter(search="circle")
-    sessions = school.sessions(teacher_id, class_id, everything)
+    sessions = school.sessions(teacher_id=teacher_id, class_id=class_id, f=everything)
     biggest = max(sessions[:50], key=lambda s: s.questions).session_id
 
     def tables(f: ReviewFilter) -> None:  # what the page's refresh does, before the plots
-        view.overview_frame(school.overview(teacher_id, class_id, f))
-        view.sessions_frame(school.sessions(teacher_id, class_id, f))
-        view.flags_frame(school.flags_for_class(teacher_id, class_id, f))
+        view.overview_frame(school.overview(teacher_id=teacher_id, class_id=class_id, f=f))
+        view.sessions_frame(school.sessions(teacher_id=teacher_id, class_id=class_id, f=f))
+        view.flags_frame(school.flags_for_class(teacher_id=teacher_id, class_id=class_id, f=f))
 
     def plots(f: ReviewFilter) -> None:  # what the page does next: progress and three PNGs
-        prog = progress(school.attempt_points(teacher_id, class_id, f))
+        prog = progress(school.attempt_points(teacher_id=teacher_id, class_id=class_id, f=f))
         for fig in (view.rate_over_time_plot(prog), view.topic_plot(prog), view.missed_plot(prog)):
             png(fig)
 
     rows = [
-        ("overview (students table)", lambda: school.overview(teacher_id, class_id, everything)),
-        ("overview, search 'circle'", lambda: school.overview(teacher_id, class_id, searched)),
-        ("sessions list (200 rows)", lambda: school.sessions(teacher_id, class_id, everything)),
-        ("flags list", lambda: school.flags_for_class(teacher_id, class_id, everything)),
+        ("overview (students table)", lambda: school.overview(teacher_id=teacher_id, class_id=class_id, f=everything)),
+        ("overview, search 'circle'", lambda: school.overview(teacher_id=teacher_id, class_id=class_id, f=searched)),
+        ("sessions list (200 rows)", lambda: school.sessions(teacher_id=teacher_id, class_id=class_id, f=everything)),
+        ("flags list", lambda: school.flags_for_class(teacher_id=teacher_id, class_id=class_id, f=everything)),
         ("page refresh: all tables", lambda: tables(everything)),
-        ("progress: query + aggregate", lambda: progress(school.attempt_points(teacher_id, class_id, everything))),
+        (
+            "progress: query + aggregate",
+            lambda: progress(school.attempt_points(teacher_id=teacher_id, class_id=class_id, f=everything)),
+        ),
         ("page refresh: progress + 3 PNG plots", lambda: plots(everything)),
-        ("transcript: query + HTML", lambda: view.transcript_html(school.transcript(teacher_id, biggest))),
+        (
+            "transcript: query + HTML",
+            lambda: view.transcript_html(school.transcript(teacher_id=teacher_id, session_id=biggest)),
+        ),
     ]
     print(
         f"database: {engine.dialect.name}; class of {args.students} students x {args.sessions} sessions, "

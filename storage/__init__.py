@@ -1,6 +1,7 @@
 """Persistence for the tutor. Nothing outside this package talks SQL."""
 
 from storage.db import StorageError, make_engine, upgrade
+from storage.enums import GUIDED_MODES, AttemptStatus, MessageStatus, SessionMode
 from storage.practice import PracticeStore
 from storage.records import (
     AttemptPoint,
@@ -25,18 +26,22 @@ from storage.store import Store, valid_token
 from storage.teachers import LoginThrottle
 
 __all__ = [
+    "GUIDED_MODES",
     "AttemptPoint",
     "AttemptRecord",
+    "AttemptStatus",
     "ClassRecord",
     "FlagListing",
     "FlagRecord",
     "LoginThrottle",
     "MasteryRecord",
     "MessageRecord",
+    "MessageStatus",
     "PracticeStore",
     "ReviewFilter",
     "SchoolStore",
     "SessionDetail",
+    "SessionMode",
     "SessionRecord",
     "SessionSummary",
     "StorageError",

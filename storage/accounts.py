@@ -21,7 +21,7 @@ from storage.transactions import rowcount
 
 
 class TeacherAccounts(Repository):
-    def add_teacher(self, username: str, password: str) -> TeacherRecord:
+    def add_teacher(self, *, username: str, password: str) -> TeacherRecord:
         """New account; ValueError for a bad name or password, or a name already taken."""
         if not valid_username(username):
             raise ValueError("username: 1-64 characters of letters, digits, _ . @ -")
@@ -40,7 +40,7 @@ class TeacherAccounts(Repository):
         except IntegrityError as exc:
             raise ValueError(f"teacher {username!r} already exists") from exc
 
-    def set_password(self, username: str, password: str) -> bool:
+    def set_password(self, *, username: str, password: str) -> bool:
         """Reset a password; False when there is no such teacher."""
         digest = hash_password(password)
 
@@ -54,7 +54,7 @@ class TeacherAccounts(Repository):
 
         return self.transactions.write(work)
 
-    def sign_in_valid(self, username: str, issued_at: datetime) -> bool:
+    def sign_in_valid(self, *, username: str, issued_at: datetime) -> bool:
         """Does a sign-in of ``username`` issued at ``issued_at`` still stand (account kept, no reset since)?"""
 
         def work(db: Session) -> bool:
@@ -65,15 +65,15 @@ class TeacherAccounts(Repository):
 
         return self.transactions.read(work)
 
-    def ensure_teacher(self, username: str, password: str) -> TeacherRecord:
+    def ensure_teacher(self, *, username: str, password: str) -> TeacherRecord:
         """Create the account, or set its password: the start-up bootstrap."""
         check_new_password(password)
-        if self.set_password(username, password):
+        if self.set_password(username=username, password=password):
             return self.teacher(username)  # type: ignore[return-value]
         try:
-            return self.add_teacher(username, password)
+            return self.add_teacher(username=username, password=password)
         except ValueError:  # created by another process meanwhile
-            self.set_password(username, password)
+            self.set_password(username=username, password=password)
             return self.teacher(username)  # type: ignore[return-value]
 
     def teacher_student_count(self, username: str) -> int:
@@ -92,7 +92,7 @@ class TeacherAccounts(Repository):
 
         return self.transactions.read(work)
 
-    def reassign_classes(self, username: str, to_username: str) -> int | None:
+    def reassign_classes(self, *, username: str, to_username: str) -> int | None:
         """Give every class of ``username`` (students and all) to ``to_username``; how many,
         or None when either teacher does not exist (or they are the same)."""
 
@@ -147,7 +147,7 @@ class TeacherAccounts(Repository):
             lambda db: [teacher_record(t) for t in db.scalars(select(Teacher).order_by(Teacher.username))]
         )
 
-    def authenticate(self, username: str, password: str) -> TeacherRecord | None:
+    def authenticate(self, *, username: str, password: str) -> TeacherRecord | None:
         """The teacher when the password matches; the hash check runs outside any transaction."""
         stored = None
         if valid_username(username):
@@ -157,5 +157,5 @@ class TeacherAccounts(Repository):
         if not verify_password(password, stored):
             return None
         if stored and needs_rehash(stored):
-            self.set_password(username, password)
+            self.set_password(username=username, password=password)
         return self.teacher(username)

@@ -9,6 +9,8 @@
     python -m storage.admin list-classes [TEACHER]
     python -m storage.admin rotate-code CODE            (new join code, alone on the last line;
                                                           the old one stops working)
+    python -m storage.admin class-solutions CODE on|off (allow or forbid Reveal in Hint / Coach me)
+    python -m storage.admin backup DEST                 (SQLite online backup of the live database)
 
 The database is ``TUTOR_DATABASE_URL`` (or the SQLite file under ``TUTOR_DATA_DIR``), as for
 the app, or ``--database-url``; it is upgraded to the newest schema first.
@@ -33,7 +35,7 @@ def bootstrap_teacher(school: SchoolStore, username: str | None, password: str |
     if not username or not password:
         raise SystemExit("set both TUTOR_TEACHER_USER and TUTOR_TEACHER_PASSWORD, or neither")
     try:
-        school.ensure_teacher(username, password)
+        school.ensure_teacher(username=username, password=password)
     except ValueError as exc:
         raise SystemExit(f"TUTOR_TEACHER_USER/TUTOR_TEACHER_PASSWORD: {exc}") from None
 
@@ -55,7 +57,9 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per job (the README's "For teachers" block lists every one,
+    ``tests/test_docs.py`` checks)."""
     parser = argparse.ArgumentParser(prog="python -m storage.admin", description="Teacher accounts and classes.")
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: as the app)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         "rotate-code", help="give a class a new join code; the old one stops working, its students stay"
     ).add_argument("code")
     sub.add_parser("backup", help="copy the live SQLite database with SQLite's online backup").add_argument("dest")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     engine = make_engine(database_url(args.database_url))
     try:
@@ -101,13 +109,13 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, school: SchoolStore) -> int:
     if args.command == "add-teacher":
         try:
-            school.add_teacher(args.username, _password(args))
+            school.add_teacher(username=args.username, password=_password(args))
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
         print(f"teacher {args.username} added")
     elif args.command == "reset-password":
         try:
-            found = school.set_password(args.username, _password(args))
+            found = school.set_password(username=args.username, password=_password(args))
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
         if not found:
@@ -125,7 +133,7 @@ def _run(args: argparse.Namespace, school: SchoolStore) -> int:
                 f"  --keep-students         keep them, unattached to any class (their history stays)"
             )
         if args.reassign_to:
-            moved = school.reassign_classes(args.username, args.reassign_to)
+            moved = school.reassign_classes(username=args.username, to_username=args.reassign_to)
             if moved is None:
                 raise SystemExit(f"error: no teacher {args.reassign_to!r} to reassign to (or it is the same teacher)")
             print(f"{moved} class(es) of {args.username} now belong to {args.reassign_to}")
@@ -141,13 +149,13 @@ def _run(args: argparse.Namespace, school: SchoolStore) -> int:
         if teacher is None:
             raise SystemExit(f"error: no teacher {args.teacher!r}; add one with add-teacher")
         try:
-            created = school.create_class(teacher.id, args.name)
+            created = school.create_class(teacher_id=teacher.id, name=args.name)
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
         print(f"class {created.name!r} created for {teacher.username}; students join with the code:")
         print(created.join_code)
     elif args.command == "class-solutions":
-        if not school.set_show_solution(args.code, args.setting == "on"):
+        if not school.set_show_solution(code=args.code, allowed=args.setting == "on"):
             raise SystemExit(f"error: no class with the code {args.code!r}")
         print(
             f"worked solutions {'allowed' if args.setting == 'on' else 'forbidden'} "

@@ -43,7 +43,7 @@ def new_join_code(db: Session) -> str:
 
 
 class Classes(Repository):
-    def create_class(self, teacher_id: int, name: str) -> ClassRecord:
+    def create_class(self, *, teacher_id: int, name: str) -> ClassRecord:
         name = one_line(name, MAX_CLASS_NAME)
         if not name:
             raise ValueError("a class needs a name")
@@ -84,7 +84,7 @@ class Classes(Repository):
 
         return self.transactions.read(work)
 
-    def class_for_teacher(self, teacher_id: int, class_id: int) -> ClassRecord | None:
+    def class_for_teacher(self, *, teacher_id: int, class_id: int) -> ClassRecord | None:
         def work(db: Session) -> ClassRecord | None:
             row = owned_class(db, teacher_id, class_id)
             return None if row is None else class_record(row)
@@ -101,7 +101,7 @@ class Classes(Repository):
 
         return self.transactions.read(work) if code else None
 
-    def rotate_code(self, teacher_id: int, class_id: int) -> ClassRecord | None:
+    def rotate_code(self, *, teacher_id: int, class_id: int) -> ClassRecord | None:
         """A new join code for this teacher's class; the old one stops working at once.
 
         Students already in the class stay in it. None (nothing changed) unless the class is
@@ -139,7 +139,7 @@ class Classes(Repository):
         except IntegrityError:
             return self.transactions.write(work)
 
-    def set_show_solution(self, code: str, allowed: bool) -> bool:
+    def set_show_solution(self, *, code: str, allowed: bool) -> bool:
         """Allow or forbid worked solutions in Hint / Coach me for the class with join `code`."""
         code = normalise_code(code)
 

@@ -18,7 +18,7 @@ from storage.scope import owned_class, student_label
 
 
 class ClassExport(Repository):
-    def export(self, teacher_id: int, class_id: int, student_id: int | None = None) -> dict[str, Any] | None:
+    def export(self, *, teacher_id: int, class_id: int, student_id: int | None = None) -> dict[str, Any] | None:
         """The class (or one student of it) as plain JSON-ready data; None unless the teacher's."""
 
         def work(db: Session) -> dict[str, Any] | None:
@@ -72,6 +72,11 @@ class ClassExport(Repository):
                         "reasoning": m.reasoning,
                         "solution": m.solution,
                         "final_answer": m.final_answer,
+                        "hidden_solution": m.hidden_solution,
+                        "reference_answer": m.reference_answer,
+                        "problem_id": m.problem_id,
+                        "topic": m.topic,
+                        "difficulty": m.difficulty,
                         "status": m.status,
                         "error": m.error,
                         "model_id": m.model_id,

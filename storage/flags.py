@@ -27,7 +27,7 @@ def safety_last(kind: Any) -> ColumnElement[int]:
 
 
 class Flags(Repository):
-    def raise_flags(self, message_id: int, hits: Iterable[tuple[str, str]]) -> list[FlagRecord]:
+    def raise_flags(self, *, message_id: int, hits: Iterable[tuple[str, str]]) -> list[FlagRecord]:
         """Add flags (kind, detail) to a message; a kind it already has is skipped. Returns the new ones."""
         hits = list(hits)
         if not hits:
@@ -67,6 +67,7 @@ class Flags(Repository):
 
     def flags_for_class(
         self,
+        *,
         teacher_id: int,
         class_id: int,
         f: ReviewFilter | None = None,
@@ -100,7 +101,7 @@ class Flags(Repository):
         return self.transactions.read(work)
 
     def review_flag(
-        self, teacher_id: int, flag_id: int, note: str | None = None, reviewed: bool = True
+        self, *, teacher_id: int, flag_id: int, note: str | None = None, reviewed: bool = True
     ) -> FlagRecord | None:
         """Mark a flag of one of this teacher's classes reviewed (with an optional note)."""
         note = (note or "").strip()[:MAX_NOTE_CHARS] or None

@@ -54,6 +54,11 @@ def message_record(row: Message) -> MessageRecord:
         model_id=row.model_id,
         created_at=row.created_at,
         finished_at=row.finished_at,
+        hidden_solution=row.hidden_solution,
+        reference_answer=row.reference_answer,
+        problem_id=row.problem_id,
+        topic=row.topic,
+        difficulty=row.difficulty,
     )
 
 

@@ -13,6 +13,8 @@ from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, MetaData, Str
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from storage.enums import SessionMode
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -98,16 +100,10 @@ class TutoringSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(80))
-    mode: Mapped[str] = mapped_column(String(32), default="solution")
-    """One of ``SESSION_MODES``: solution | hint | coach (a tutor conversation) | practice."""
+    mode: Mapped[str] = mapped_column(String(32), default=SessionMode.SOLUTION)
+    """A `SessionMode`: solution | hint | coach (a tutor conversation) | practice."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-SESSION_MODES = ("solution", "hint", "coach", "practice")
-MESSAGE_STATUSES = ("generating", "complete", "cut", "stopped", "failed", "interrupted")
-"""generating: the reply is streaming (or its process died: start-up turns these into
-interrupted); cut: it stopped at the token limit; stopped: Stop was pressed or the page left."""
 
 
 class Message(Base):
@@ -115,19 +111,25 @@ class Message(Base):
     read-only copy, and a chat message sent to a model is a plain dict, ``tutor.backends.Message``).
 
     The row is inserted with status "generating" before generation starts, checkpointed while
-    it streams and written once when it ends. What the columns hold depends on the session's
-    mode — read this before a query:
+    it streams and written once when it ends. Each column has one meaning in every mode
+    (before migration 0005 ``reasoning``, ``final_answer`` and ``generation_settings`` also
+    held the columns below that say "Hint / Coach me" or "practice"):
 
-    * ``reasoning``: the model's thinking (Show solution); in Hint / Coach me the solution the
-      tutor worked out privately (never shown to the student; "" where computer algebra settled
-      the question).
-    * ``final_answer``: the tutor's ``\\boxed{}`` answer (Show solution); in Hint / Coach me
-      the answer hints are screened against (computer algebra's where it settles the question);
-      in practice the problem's reference answer.
-    * ``generation_settings``: the sampling settings the reply was generated with; for a
-      practice problem ``{"problem_id", "topic", "difficulty"}`` (no model runs).
+    * ``reasoning``: the model's thinking, as the student may see it (Show solution; "" in
+      Hint / Coach me and practice).
+    * ``final_answer``: the ``\\boxed{}`` answer shown to the student (Show solution, and a
+      turn that revealed a guided session's solution); None where none is shown.
+    * ``hidden_solution``: Hint / Coach me: the solution the tutor worked out privately (never
+      shown to the student; "" where computer algebra settled the question, and "" elsewhere).
+    * ``reference_answer``: the answer a student's answer is checked against when none is shown:
+      in Hint / Coach me the one hints are screened against (computer algebra's where it settles
+      the question, else the private solution's); in practice the problem's reference answer.
+    * ``problem_id``, ``topic``, ``difficulty``: a practice problem's (`tutor.teaching.practice`:
+      ``f"{topic}:{difficulty}:{seed}"``); None for every other message.
+    * ``generation_settings``: the sampling settings the reply was generated with (``{}`` for a
+      practice problem: no model runs).
     * ``question``: as typed; ``tutor.teaching.modes.NEXT_HINT`` / ``REVEAL`` for those buttons.
-    * ``status``: one of ``MESSAGE_STATUSES``.
+    * ``status``: a `MessageStatus`.
     """
 
     __tablename__ = "messages"
@@ -144,11 +146,16 @@ class Message(Base):
     generation_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    hidden_solution: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reference_answer: Mapped[str | None] = mapped_column(Text)
+    problem_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    topic: Mapped[str | None] = mapped_column(String(32))
+    difficulty: Mapped[int | None] = mapped_column()
 
 
 class Attempt(Base):
-    """A student's answer checked against a message's ``final_answer``; ``status`` is the
-    checker's (correct | incorrect | unparseable | timeout)."""
+    """A student's answer checked against a message's ``final_answer`` (or, where none is shown,
+    its ``reference_answer``); ``status`` is an `AttemptStatus`."""
 
     __tablename__ = "attempts"
 

@@ -1,8 +1,9 @@
 """Practice problems and mastery: the SQL behind the Practice tab.
 
 A practice problem is stored like any question — a session with mode "practice" and one
-message whose ``final_answer`` is the reference and whose ``generation_settings`` hold the
-problem id — so the teacher's review shows practice attempts with everything else.
+complete message whose ``reference_answer`` is the reference and whose ``problem_id``,
+``topic`` and ``difficulty`` name the problem — so the teacher's review shows practice
+attempts with everything else.
 `PracticeStore` adds what the ordinary store lacks: finding a student's practice message by
 problem id (the access check lives in the query) and recording a checked answer together
 with its mastery update in one transaction, so a retry on the same problem, or two checks
@@ -19,16 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.enums import GRADED_STATUSES, MessageStatus, SessionMode
 from storage.mappers import attempt_record, mastery_record, message_record
 from storage.models import Attempt, Mastery, Message, TutoringSession, utcnow
 from storage.records import AttemptRecord, MasteryRecord, MessageRecord
 from storage.repository import Repository
-from storage.store import ATTEMPT_STATUSES
+from storage.store import ATTEMPT_STATUSES, session_title
 
-PRACTICE_MODE = "practice"
-GRADED_STATUSES = frozenset({"correct", "incorrect"})
-"""Attempts that tell BKT something; an unreadable answer or a time-out neither counts nor
-uses up the problem's one counted attempt."""
+PRACTICE_MODE = SessionMode.PRACTICE
 MAX_SKILL_CHARS = 32
 
 
@@ -44,7 +43,50 @@ class PracticeStore(Repository):
 
         return self.transactions.read(work)
 
-    def practice_message(self, student_id: int, problem_id: str) -> MessageRecord | None:
+    def add_problem(
+        self,
+        *,
+        student_id: int,
+        question: str,
+        title: str,
+        model_id: str,
+        reference_answer: str,
+        problem_id: str,
+        topic: str,
+        difficulty: int,
+    ) -> MessageRecord:
+        """A new practice session holding the problem as one complete message, in one write
+        (no model runs: ``generation_settings`` stays ``{}``)."""
+
+        def work(db: Session) -> MessageRecord:
+            now = utcnow()
+            parent = TutoringSession(
+                student_id=student_id, title=session_title(title), mode=PRACTICE_MODE, created_at=now, updated_at=now
+            )
+            db.add(parent)
+            db.flush()
+            row = Message(
+                session_id=parent.id,
+                question=question,
+                reasoning="",
+                solution="",
+                status=MessageStatus.COMPLETE,
+                model_id=model_id,
+                generation_settings={},
+                reference_answer=reference_answer,
+                problem_id=problem_id,
+                topic=topic,
+                difficulty=difficulty,
+                created_at=now,
+                finished_at=now,
+            )
+            db.add(row)
+            db.flush()
+            return message_record(row)
+
+        return self.transactions.write(work)
+
+    def practice_message(self, *, student_id: int, problem_id: str) -> MessageRecord | None:
         """The newest practice message of this student for ``problem_id``; None for anyone else's."""
         if not isinstance(problem_id, str) or not problem_id or len(problem_id) > 64:
             return None
@@ -56,7 +98,7 @@ class PracticeStore(Repository):
                 .where(
                     TutoringSession.student_id == student_id,
                     TutoringSession.mode == PRACTICE_MODE,
-                    Message.generation_settings["problem_id"].as_string() == problem_id,
+                    Message.problem_id == problem_id,
                 )
                 .order_by(Message.id.desc())
                 .limit(1)
@@ -67,10 +109,10 @@ class PracticeStore(Repository):
 
     def record_practice_attempt(
         self,
+        *,
         student_id: int,
         message_id: int,
         skill: str,
-        *,
         answer: str,
         status: str,
         correct: bool,

@@ -25,6 +25,7 @@ class SessionRecord:
     student_id: int
     title: str
     mode: str
+    """A `storage.enums.SessionMode` value."""
     created_at: datetime
     updated_at: datetime
 
@@ -42,6 +43,20 @@ class MessageRecord:
     model_id: str
     created_at: datetime
     finished_at: datetime | None
+    hidden_solution: str = ""
+    """Hint / Coach me: the solution worked out privately (never shown to the student)."""
+    reference_answer: str | None = None
+    """Checked against where no answer is shown: Hint / Coach me's screened answer, practice's reference."""
+    problem_id: str | None = None
+    """A practice problem's id (``f"{topic}:{difficulty}:{seed}"``); None for other messages."""
+    topic: str | None = None
+    difficulty: int | None = None
+
+    @property
+    def checked_against(self) -> str | None:
+        """The answer a student's answer to this message is checked against: the shown final answer,
+        else the hidden reference (Hint / Coach me turns, practice problems)."""
+        return self.final_answer if self.final_answer else self.reference_answer
 
 
 @dataclass(frozen=True, slots=True)

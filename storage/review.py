@@ -23,7 +23,7 @@ from storage.scope import owned_class, review_conditions, student_label
 
 
 class ClassReview(Repository):
-    def overview(self, teacher_id: int, class_id: int, f: ReviewFilter | None = None) -> list[StudentSummary]:
+    def overview(self, *, teacher_id: int, class_id: int, f: ReviewFilter | None = None) -> list[StudentSummary]:
         """One row per student of the class; with a content filter, only students with a match."""
         f = f or ReviewFilter()
 
@@ -89,7 +89,7 @@ class ClassReview(Repository):
         return self.transactions.read(work)
 
     def sessions(
-        self, teacher_id: int, class_id: int, f: ReviewFilter | None = None, limit: int = 200
+        self, *, teacher_id: int, class_id: int, f: ReviewFilter | None = None, limit: int = 200
     ) -> list[SessionSummary]:
         """Sessions with a matching message: open safety flags first, then by open flags, then most recent."""
         f = f or ReviewFilter()
@@ -139,7 +139,7 @@ class ClassReview(Repository):
 
         return self.transactions.read(work)
 
-    def transcript(self, teacher_id: int, session_id: int) -> Transcript | None:
+    def transcript(self, *, teacher_id: int, session_id: int) -> Transcript | None:
         """The whole session with attempts and flags; None unless it is in one of this teacher's classes."""
 
         def work(db: Session) -> Transcript | None:
@@ -171,7 +171,7 @@ class ClassReview(Repository):
 
         return self.transactions.read(work)
 
-    def attempt_points(self, teacher_id: int, class_id: int, f: ReviewFilter | None = None) -> list[AttemptPoint]:
+    def attempt_points(self, *, teacher_id: int, class_id: int, f: ReviewFilter | None = None) -> list[AttemptPoint]:
         """Every checked answer in the class (oldest first), for progress plots."""
         f = f or ReviewFilter()
 

@@ -34,7 +34,9 @@ class ClassFull(Exception):
 
 
 class Roster(Repository):
-    def join_class(self, student_id: int, name: str, code: str, max_size: int = MAX_CLASS_SIZE) -> ClassRecord | None:
+    def join_class(
+        self, *, student_id: int, name: str, code: str, max_size: int = MAX_CLASS_SIZE
+    ) -> ClassRecord | None:
         """Attach the student (and so all their sessions) to the class with `code`; None if no such class.
 
         Raises `ClassFull` when the class already holds ``max_size`` students and this student
@@ -70,7 +72,7 @@ class Roster(Repository):
 
         return self.transactions.read(work)
 
-    def class_students(self, teacher_id: int, class_id: int) -> list[tuple[int, str]]:
+    def class_students(self, *, teacher_id: int, class_id: int) -> list[tuple[int, str]]:
         def work(db: Session) -> list[tuple[int, str]]:
             if owned_class(db, teacher_id, class_id) is None:
                 return []
@@ -83,7 +85,7 @@ class Roster(Repository):
 
         return self.transactions.read(work)
 
-    def remove_students(self, teacher_id: int, class_id: int, student_ids: Iterable[object]) -> int:
+    def remove_students(self, *, teacher_id: int, class_id: int, student_ids: Iterable[object]) -> int:
         """Take these students out of this teacher's class; returns how many were removed.
 
         Each keeps their own history (a removed student still sees their sessions) but loses
@@ -105,7 +107,7 @@ class Roster(Repository):
 
         return self.transactions.write(work)
 
-    def delete_student(self, teacher_id: int, student_id: int) -> int | None:
+    def delete_student(self, *, teacher_id: int, student_id: int) -> int | None:
         """Privacy request: the student and every session, message, attempt and flag of theirs.
 
         Returns the id of the class they were in; None (nothing deleted) unless that class is

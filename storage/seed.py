@@ -18,6 +18,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from storage.db import make_engine, upgrade
+from storage.enums import AttemptStatus, MessageStatus, SessionMode
 from storage.models import Attempt, Flag, Message, Student, TutoringSession
 from storage.school import SchoolStore
 from storage.store import Store
@@ -72,8 +73,8 @@ SOLUTION = (
 def seed_class(school: SchoolStore, teacher: str, password: str, students: int, sessions: int, seed: int = 1) -> int:
     """Create `teacher` (if needed) with a class of `students` x `sessions`; returns the class id."""
     rng = random.Random(seed)
-    account = school.teacher(teacher) or school.add_teacher(teacher, password)
-    cls = school.create_class(account.id, f"Benchmark class {rng.randrange(1000)}")
+    account = school.teacher(teacher) or school.add_teacher(username=teacher, password=password)
+    cls = school.create_class(teacher_id=account.id, name=f"Benchmark class {rng.randrange(1000)}")
     start = datetime.now(UTC) - timedelta(days=60)
     for n in range(students):
 
@@ -98,13 +99,15 @@ def seed_class(school: SchoolStore, teacher: str, password: str, students: int, 
                     q, ans = rng.choice(QUESTIONS)
                     a = rng.randrange(2, 40)
                     question, answer = q.format(a=a), ans.format(a=a, b=a + 1)
-                    status = rng.choices(["complete", "stopped", "failed"], [0.9, 0.07, 0.03])[0]
+                    status: str = rng.choices(
+                        [MessageStatus.COMPLETE, MessageStatus.STOPPED, MessageStatus.FAILED], [0.9, 0.07, 0.03]
+                    )[0]
                     rows.append(
                         {
                             "question": question,
                             "reasoning": "Let me think. " * 20,
                             "solution": SOLUTION.format(a=a, b=a + 1),
-                            "final_answer": answer if status == "complete" else None,
+                            "final_answer": answer if status == MessageStatus.COMPLETE else None,
                             "status": status,
                             "error": None,
                             "model_id": "seed",
@@ -116,7 +119,7 @@ def seed_class(school: SchoolStore, teacher: str, password: str, students: int, 
                 session = {
                     "student_id": student_id,
                     "title": rows[0]["question"][:80],
-                    "mode": "solution",
+                    "mode": SessionMode.SOLUTION,
                     "created_at": at,
                     "updated_at": rows[-1]["finished_at"],
                 }
@@ -140,7 +143,7 @@ def seed_class(school: SchoolStore, teacher: str, password: str, students: int, 
                         {
                             "message_id": mid,
                             "answer": str(rng.randrange(50)),
-                            "status": "correct" if ok else "incorrect",
+                            "status": AttemptStatus.CORRECT if ok else AttemptStatus.INCORRECT,
                             "correct": ok,
                             "feedback": "",
                             "created_at": at + timedelta(minutes=2 + t),
@@ -148,7 +151,7 @@ def seed_class(school: SchoolStore, teacher: str, password: str, students: int, 
                     )
                     if ok:
                         break
-                if status != "complete":
+                if status != MessageStatus.COMPLETE:
                     flag_rows.append(
                         {
                             "message_id": mid,

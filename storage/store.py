@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import StorageError, private_file
+from storage.enums import REPLY_STATUSES, AttemptStatus, MessageStatus, SessionMode
 from storage.mappers import attempt_record, message_record, session_record, student_record
 from storage.models import Attempt, Base, Message, Student, TutoringSession, utcnow
 from storage.records import (
@@ -40,9 +41,7 @@ def valid_token(token: object) -> bool:
 
 
 TITLE_MAX_CHARS = 80
-REPLY_STATUSES = frozenset({"complete", "cut", "stopped", "failed"})
-"""``cut``: the reply stopped at the token limit (its text is kept, as for ``stopped``)."""
-ATTEMPT_STATUSES = frozenset({"correct", "incorrect", "unparseable", "timeout"})
+ATTEMPT_STATUSES = frozenset(AttemptStatus)
 ACTIVE_RESOLUTION = timedelta(minutes=5)
 """``last_active_at`` is accurate to this: real use writes it only when it is older.
 
@@ -121,14 +120,14 @@ class Store:
 
     # -- sessions and messages ---------------------------------------------
 
-    def start_session(self, student_id: int, title: str, mode: str = "solution") -> SessionRecord:
+    def start_session(self, *, student_id: int, title: str, mode: str = SessionMode.SOLUTION) -> SessionRecord:
         """New session; `title` (the first question) is squashed to one line of <= 80 chars."""
 
         def work(db: Session) -> SessionRecord:
             now = utcnow()
             row = TutoringSession(
                 student_id=student_id,
-                title=_title(title),
+                title=session_title(title),
                 mode=mode,
                 created_at=now,
                 updated_at=now,
@@ -141,14 +140,14 @@ class Store:
 
     def ask(
         self,
+        *,
         student_id: int,
         session_id: int | None,
         question: str,
         model_id: str,
         settings: dict[str, Any],
-        *,
         title: str = "",
-        mode: str = "solution",
+        mode: str = SessionMode.SOLUTION,
     ) -> tuple[SessionRecord, MessageRecord]:
         """The question (status "generating") and, when ``session_id`` is None, its new session
         (``title``, ``mode``), in one write: the one write before the model sees a question."""
@@ -157,7 +156,7 @@ class Store:
             now = utcnow()
             if session_id is None:
                 parent = TutoringSession(
-                    student_id=student_id, title=_title(title), mode=mode, created_at=now, updated_at=now
+                    student_id=student_id, title=session_title(title), mode=mode, created_at=now, updated_at=now
                 )
                 db.add(parent)
                 db.flush()
@@ -169,7 +168,7 @@ class Store:
             row = Message(
                 session_id=parent.id,
                 question=question,
-                status="generating",
+                status=MessageStatus.GENERATING,
                 model_id=model_id,
                 generation_settings=dict(settings),
             )
@@ -179,7 +178,7 @@ class Store:
 
         return self.transactions.write(work)
 
-    def add_question(self, session_id: int, question: str, model_id: str, settings: dict[str, Any]) -> MessageRecord:
+    def add_question(self, *, session_id: int, question: str, model_id: str, settings: dict[str, Any]) -> MessageRecord:
         """Store the question, status "generating", before generation starts."""
 
         def work(db: Session) -> MessageRecord:
@@ -187,7 +186,7 @@ class Store:
             row = Message(
                 session_id=session_id,
                 question=question,
-                status="generating",
+                status=MessageStatus.GENERATING,
                 model_id=model_id,
                 generation_settings=dict(settings),
             )
@@ -200,15 +199,21 @@ class Store:
 
     def finish_reply(
         self,
-        message_id: int,
         *,
+        message_id: int,
         reasoning: str,
         solution: str,
         final_answer: str | None,
         status: str,
         error: str | None = None,
+        hidden_solution: str = "",
+        reference_answer: str | None = None,
     ) -> MessageRecord:
         """Write the reply once, when generation ends; a "stopped" reply keeps the partial text.
+
+        ``reasoning`` and ``final_answer`` are what the student may see; Hint / Coach me pass
+        the privately worked solution and the answer hints are screened against as
+        ``hidden_solution`` and ``reference_answer`` (see `storage.models.Message`).
 
         Raises ValueError for a status outside complete/cut/stopped/failed or when
         the message is no longer "generating" (a reply is written only once).
@@ -218,12 +223,14 @@ class Store:
 
         def work(db: Session) -> MessageRecord:
             row = _require(db, Message, message_id)
-            if row.status != "generating":
+            if row.status != MessageStatus.GENERATING:
                 raise ValueError(f"message {message_id} is already {row.status!r}")
             now = utcnow()
             row.reasoning = reasoning
             row.solution = solution
             row.final_answer = final_answer
+            row.hidden_solution = hidden_solution
+            row.reference_answer = reference_answer
             row.status = status
             row.error = error
             row.finished_at = now
@@ -233,7 +240,7 @@ class Store:
 
         return self.transactions.write(work)
 
-    def save_progress(self, message_id: int, *, reasoning: str, solution: str) -> bool:
+    def save_progress(self, *, message_id: int, reasoning: str, solution: str, hidden_solution: str = "") -> bool:
         """Checkpoint a reply still generating, so a killed process loses at most one interval.
 
         The service calls this every few seconds, never per token. Returns False (and writes
@@ -243,8 +250,8 @@ class Store:
         def work(db: Session) -> bool:
             result = db.execute(
                 update(Message)
-                .where(Message.id == message_id, Message.status == "generating")
-                .values(reasoning=reasoning, solution=solution)
+                .where(Message.id == message_id, Message.status == MessageStatus.GENERATING)
+                .values(reasoning=reasoning, solution=solution, hidden_solution=hidden_solution)
             )
             return rowcount(result) == 1
 
@@ -257,12 +264,16 @@ class Store:
         """
 
         def work(db: Session) -> int:
-            result = db.execute(update(Message).where(Message.status == "generating").values(status="interrupted"))
+            result = db.execute(
+                update(Message)
+                .where(Message.status == MessageStatus.GENERATING)
+                .values(status=MessageStatus.INTERRUPTED)
+            )
             return rowcount(result)
 
         return self.transactions.write(work)
 
-    def add_attempt(self, message_id: int, answer: str, status: str, correct: bool, feedback: str) -> AttemptRecord:
+    def add_attempt(self, *, message_id: int, answer: str, status: str, correct: bool, feedback: str) -> AttemptRecord:
         if status not in ATTEMPT_STATUSES:
             allowed = sorted(ATTEMPT_STATUSES)
             raise ValueError(f"attempt status must be in {allowed}, not {status!r}")
@@ -283,7 +294,7 @@ class Store:
 
     # -- reads (each checks ownership) ---------------------------------------
 
-    def sessions_for_student(self, student_id: int, limit: int = 50) -> list[SessionRecord]:
+    def sessions_for_student(self, student_id: int, *, limit: int = 50) -> list[SessionRecord]:
         """Most recently active first (updated_at, then id)."""
 
         def work(db: Session) -> list[SessionRecord]:
@@ -297,7 +308,7 @@ class Store:
 
         return self.transactions.read(work)
 
-    def session_detail(self, session_id: int, student_id: int) -> SessionDetail | None:
+    def session_detail(self, *, session_id: int, student_id: int) -> SessionDetail | None:
         """The session, its messages in order, each with its attempts.
 
         None when the session is not this student's: the access check.
@@ -323,7 +334,7 @@ class Store:
 
         return self.transactions.read(work)
 
-    def message_for_student(self, message_id: int, student_id: int) -> MessageRecord | None:
+    def message_for_student(self, *, message_id: int, student_id: int) -> MessageRecord | None:
         """The message, or None unless it belongs to one of this student's sessions."""
 
         def work(db: Session) -> MessageRecord | None:
@@ -367,7 +378,8 @@ def _require(db: Session, model: type[M], key: int) -> M:
     return row
 
 
-def _title(text: str) -> str:
+def session_title(text: str) -> str:
+    """``text`` squashed to one line of at most `TITLE_MAX_CHARS` (an ellipsis marks a cut)."""
     line = " ".join(text.split())
     return line if len(line) <= TITLE_MAX_CHARS else line[: TITLE_MAX_CHARS - 1] + "…"
 

@@ -32,12 +32,14 @@ def test_online_backup_of_a_database_being_written(tmp_path):
     db = tmp_path / "live.db"
     store = new_store(db)
     student = store.student_for_token(TOKEN)
-    message = store.add_question(store.start_session(student.id, "q").id, "q", "m", {})
+    message = store.add_question(
+        session_id=store.start_session(student_id=student.id, title="q").id, question="q", model_id="m", settings={}
+    )
     stop = threading.Event()
 
     def keep_writing():
         while not stop.is_set():
-            store.add_attempt(message.id, "x", "incorrect", False, "no")
+            store.add_attempt(message_id=message.id, answer="x", status="incorrect", correct=False, feedback="no")
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
@@ -77,12 +79,12 @@ def test_a_teacher_switches_solutions_only_for_their_own_class(tmp_path):
 
     school = SchoolStore(new_store(tmp_path / "t.db"))
     lee, kim = (
-        school.add_teacher("ms_lee", "a long enough password"),
-        school.add_teacher("mr_kim", "another long password"),
+        school.add_teacher(username="ms_lee", password="a long enough password"),
+        school.add_teacher(username="mr_kim", password="another long password"),
     )
-    year9 = school.create_class(lee.id, "Year 9")
+    year9 = school.create_class(teacher_id=lee.id, name="Year 9")
     review = TeacherReview(school, tmp_path / "exports")
     assert not review.set_show_solution(kim.id, year9.id, False)
-    assert school.class_for_teacher(lee.id, year9.id).allow_show_solution
+    assert school.class_for_teacher(teacher_id=lee.id, class_id=year9.id).allow_show_solution
     assert review.set_show_solution(lee.id, year9.id, False)
-    assert not school.class_for_teacher(lee.id, year9.id).allow_show_solution
+    assert not school.class_for_teacher(teacher_id=lee.id, class_id=year9.id).allow_show_solution

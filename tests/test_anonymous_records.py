@@ -138,8 +138,18 @@ def school_world(tmp_path):
     store = new_store(tmp_path / "tutor.db")
     svc = make_service(store)
     school = svc.school
-    a, b = school.add_teacher("ms_lee", PASSWORD_A), school.add_teacher("mr_k", PASSWORD_B)
-    return svc, school, a, b, school.create_class(a.id, "Lee 9A"), school.create_class(b.id, "K 10B")
+    a, b = (
+        school.add_teacher(username="ms_lee", password=PASSWORD_A),
+        school.add_teacher(username="mr_k", password=PASSWORD_B),
+    )
+    return (
+        svc,
+        school,
+        a,
+        b,
+        school.create_class(teacher_id=a.id, name="Lee 9A"),
+        school.create_class(teacher_id=b.id, name="K 10B"),
+    )
 
 
 def test_wrong_codes_create_no_student_and_lock_the_address(school_world) -> None:
@@ -151,7 +161,7 @@ def test_wrong_codes_create_no_student_and_lock_the_address(school_world) -> Non
     assert students(svc.store) == 1  # wrong codes made no rows
     locked = svc.join_class(fresh(99), "Bob", class_a.join_code, "10.0.0.1")
     assert locked == JOIN_LOCKED.format(minutes=10)
-    assert [n for _, n in school.class_students(a.id, class_a.id)] == ["Ada"]
+    assert [n for _, n in school.class_students(teacher_id=a.id, class_id=class_a.id)] == ["Ada"]
     # Ada, already in the class, may re-send its code (to change her name): no oracle, she holds it.
     assert svc.join_class(fresh(0), "Ada L", class_a.join_code.lower(), "10.0.0.1") == "You joined Lee 9A as Ada L."
     assert svc.join_class(fresh(0), "Ada L", "ZZZ999", "10.0.0.1") == JOIN_LOCKED.format(minutes=10)
@@ -171,15 +181,19 @@ def test_one_identity_joins_at_most_five_times_a_minute(school_world) -> None:
 def test_a_full_class_refuses_new_students_but_keeps_its_own(school_world) -> None:
     svc, school, a, _, class_a, _ = school_world
     for i in range(3):
-        school.join_class(svc.store.student_for_token(fresh(i)).id, f"S{i}", class_a.join_code, max_size=3)
+        school.join_class(
+            student_id=svc.store.student_for_token(fresh(i)).id, name=f"S{i}", code=class_a.join_code, max_size=3
+        )
     newcomer = svc.store.student_for_token(fresh(9)).id
     with pytest.raises(ClassFull):
-        school.join_class(newcomer, "Late", class_a.join_code, max_size=3)
+        school.join_class(student_id=newcomer, name="Late", code=class_a.join_code, max_size=3)
     assert (
-        school.join_class(svc.store.student_for_token(fresh(0)).id, "S0 renamed", class_a.join_code, max_size=3)
+        school.join_class(
+            student_id=svc.store.student_for_token(fresh(0)).id, name="S0 renamed", code=class_a.join_code, max_size=3
+        )
         is not None
     )
-    assert len(school.class_students(a.id, class_a.id)) == 3
+    assert len(school.class_students(teacher_id=a.id, class_id=class_a.id)) == 3
 
 
 def test_a_roster_cannot_be_flooded_past_200(school_world) -> None:
@@ -190,14 +204,14 @@ def test_a_roster_cannot_be_flooded_past_200(school_world) -> None:
         )
     refused = svc.join_class(fresh(200), "Alice", class_a.join_code, "10.2.0.1")
     assert refused == "Lee 9A is full (200 students). Please ask your teacher."
-    assert len(school.class_students(a.id, class_a.id)) == 200
+    assert len(school.class_students(teacher_id=a.id, class_id=class_a.id)) == 200
 
 
 def test_join_limits_over_http(tmp_path) -> None:
     store = new_store(tmp_path / "tutor.db")
     svc = make_service(store)
-    teacher = svc.school.add_teacher("ms_lee", PASSWORD_A)
-    code = svc.school.create_class(teacher.id, "Lee 9A").join_code
+    teacher = svc.school.add_teacher(username="ms_lee", password=PASSWORD_A)
+    code = svc.school.create_class(teacher_id=teacher.id, name="Lee 9A").join_code
     with LiveServer(build_app(svc, tmp_path)) as server:
         client = Client(server.url + "/", verbose=False)
         join = lambda token, code, name="Ada": client.predict(name, code, {"token": token}, api_name="/join_class")  # noqa: E731
@@ -208,7 +222,7 @@ def test_join_limits_over_http(tmp_path) -> None:
             assert join(fresh(i), f"QQQ{i:03d}").startswith("No class has that code")
         assert join(fresh(50), code, "Bob") == JOIN_LOCKED.format(minutes=10)  # the loopback address is locked
         assert students(store) == 1
-        assert [n for _, n in svc.school.class_students(teacher.id, 1)] == ["Ada"]
+        assert [n for _, n in svc.school.class_students(teacher_id=teacher.id, class_id=1)] == ["Ada"]
 
 
 # -- 3. code rotation -------------------------------------------------------------------
@@ -217,14 +231,14 @@ def test_join_limits_over_http(tmp_path) -> None:
 def test_rotating_a_code_revokes_it_and_keeps_the_class(school_world) -> None:
     svc, school, a, b, class_a, class_b = school_world
     assert svc.join_class(fresh(0), "Ada", class_a.join_code, "10.0.0.1").startswith("You joined")
-    assert school.rotate_code(b.id, class_a.id) is None  # not B's class
-    assert school.rotate_code(a.id, 10_000) is None
-    rotated = school.rotate_code(a.id, class_a.id)
+    assert school.rotate_code(teacher_id=b.id, class_id=class_a.id) is None  # not B's class
+    assert school.rotate_code(teacher_id=a.id, class_id=10_000) is None
+    rotated = school.rotate_code(teacher_id=a.id, class_id=class_a.id)
     assert rotated.id == class_a.id and rotated.join_code != class_a.join_code and len(rotated.join_code) == 6
     assert school.class_for_code(class_a.join_code) is None
     assert svc.join_class(fresh(1), "Bob", class_a.join_code, "10.0.0.1").startswith("No class has that code")
     assert svc.join_class(fresh(1), "Bob", rotated.join_code, "10.0.0.1") == "You joined Lee 9A as Bob."
-    assert [n for _, n in school.class_students(a.id, class_a.id)] == ["Ada", "Bob"]
+    assert [n for _, n in school.class_students(teacher_id=a.id, class_id=class_a.id)] == ["Ada", "Bob"]
     assert svc.current_class(fresh(0)) == "Lee 9A"
     assert school.rotate_code_by_code("nope") is None and school.rotate_code_by_code("") is None
     again = school.rotate_code_by_code(rotated.join_code.lower())
@@ -236,9 +250,9 @@ def test_rotate_code_command(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/tutor.db"
     store = new_store(tmp_path / "tutor.db")
     school = make_service(store).school
-    teacher = school.add_teacher("ms_lee", PASSWORD_A)
-    old = school.create_class(teacher.id, "Lee 9A").join_code
-    school.join_class(store.student_for_token(fresh(0)).id, "Ada", old)
+    teacher = school.add_teacher(username="ms_lee", password=PASSWORD_A)
+    old = school.create_class(teacher_id=teacher.id, name="Lee 9A").join_code
+    school.join_class(student_id=store.student_for_token(fresh(0)).id, name="Ada", code=old)
     run = lambda *args: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "storage.admin", *args],
         cwd=ROOT,
@@ -252,7 +266,7 @@ def test_rotate_code_command(tmp_path) -> None:
     new = done.stdout.strip().splitlines()[-1]
     assert len(new) == 6 and new.isalnum() and new.isupper() and new != old
     assert school.class_for_code(old) is None and school.class_for_code(new).name == "Lee 9A"
-    assert [n for _, n in school.class_students(teacher.id, 1)] == ["Ada"]
+    assert [n for _, n in school.class_students(teacher_id=teacher.id, class_id=1)] == ["Ada"]
     missing = run("rotate-code", old)
     assert missing.returncode != 0 and "no class with the code" in missing.stderr
 
@@ -264,15 +278,17 @@ def test_remove_students_only_within_the_teachers_own_class(school_world) -> Non
     svc, school, a, b, class_a, class_b = school_world
     ids = [svc.store.student_for_token(fresh(i)).id for i in range(4)]
     for i in ids[:3]:
-        school.join_class(i, f"Alice {i}", class_a.join_code)
-    school.join_class(ids[3], "Bob", class_b.join_code)
+        school.join_class(student_id=i, name=f"Alice {i}", code=class_a.join_code)
+    school.join_class(student_id=ids[3], name="Bob", code=class_b.join_code)
     list(svc.ask(fresh(0), "What is 2+2?"))
-    assert school.remove_students(b.id, class_a.id, ids) == 0  # not B's class
-    assert school.remove_students(a.id, class_a.id, [ids[3], "1", None, True, 10_000]) == 0  # forged ids: nothing
-    assert school.remove_students(a.id, class_a.id, []) == 0
-    assert school.remove_students(a.id, class_a.id, [ids[0], ids[1], ids[3]]) == 2
-    assert [i for i, _ in school.class_students(a.id, class_a.id)] == [ids[2]]
-    assert [n for _, n in school.class_students(b.id, class_b.id)] == ["Bob"]
+    assert school.remove_students(teacher_id=b.id, class_id=class_a.id, student_ids=ids) == 0  # not B's class
+    assert (
+        school.remove_students(teacher_id=a.id, class_id=class_a.id, student_ids=[ids[3], "1", None, True, 10_000]) == 0
+    )  # forged ids: nothing
+    assert school.remove_students(teacher_id=a.id, class_id=class_a.id, student_ids=[]) == 0
+    assert school.remove_students(teacher_id=a.id, class_id=class_a.id, student_ids=[ids[0], ids[1], ids[3]]) == 2
+    assert [i for i, _ in school.class_students(teacher_id=a.id, class_id=class_a.id)] == [ids[2]]
+    assert [n for _, n in school.class_students(teacher_id=b.id, class_id=class_b.id)] == ["Bob"]
     assert svc.current_class(fresh(0)) is None
     assert [s.title for s in svc.history(fresh(0))] == ["What is 2+2?"]  # their own history stays
     assert svc.store.find_student(fresh(0)).display_name is None
@@ -283,8 +299,14 @@ def served(tmp_path):
     store = new_store(tmp_path / "tutor.db")
     svc = make_service(store)
     school = svc.school
-    a, b = school.add_teacher("ms_lee", PASSWORD_A), school.add_teacher("mr_k", PASSWORD_B)
-    class_a, class_b = school.create_class(a.id, "Lee 9A"), school.create_class(b.id, "K 10B")
+    a, b = (
+        school.add_teacher(username="ms_lee", password=PASSWORD_A),
+        school.add_teacher(username="mr_k", password=PASSWORD_B),
+    )
+    class_a, class_b = (
+        school.create_class(teacher_id=a.id, name="Lee 9A"),
+        school.create_class(teacher_id=b.id, name="K 10B"),
+    )
     for i, name in enumerate(("Ada", "Alice", "Alice")):
         svc.join_class(fresh(i), name, class_a.join_code)
     svc.join_class(fresh(9), "Bob", class_b.join_code)
@@ -300,27 +322,27 @@ def test_rotate_and_remove_from_the_teacher_page_over_http(served) -> None:
     assert [label.split(" · ")[0] for label, _ in refreshed[7]["choices"]] == ["Ada", "Alice", "Alice"]
 
     said, _ = lee.predict(class_a.id, api_name="/rotate_code")
-    new_code = school.class_for_teacher(a.id, class_a.id).join_code
+    new_code = school.class_for_teacher(teacher_id=a.id, class_id=class_a.id).join_code
     assert new_code != class_a.join_code and new_code in said and "no longer works" in said
     assert svc.join_class(fresh(20), "Late", class_a.join_code, "10.0.0.5").startswith("No class has that code")
     assert svc.join_class(fresh(20), "Late", new_code, "10.0.0.5") == "You joined Lee 9A as Late."
     with pytest.raises(AppError):  # B's class is not among this teacher's choices, and not theirs
         lee.predict(class_b.id, api_name="/rotate_code")
-    assert school.class_for_teacher(b.id, class_b.id).join_code == class_b.join_code
+    assert school.class_for_teacher(teacher_id=b.id, class_id=class_b.id).join_code == class_b.join_code
 
     lee.predict(class_a.id, 0, "", "", "", "", api_name="/refresh")  # the roster now offers Late too
-    alices = [i for i, n in school.class_students(a.id, class_a.id) if n == "Alice"]
+    alices = [i for i, n in school.class_students(teacher_id=a.id, class_id=class_a.id) if n == "Alice"]
     with pytest.raises(AppError, match="Type REMOVE"):
         lee.predict(class_a.id, alices, "remove", api_name="/remove_students")
-    assert len(school.class_students(a.id, class_a.id)) == 4
+    assert len(school.class_students(teacher_id=a.id, class_id=class_a.id)) == 4
     said, confirm, _ = lee.predict(class_a.id, alices, "REMOVE", api_name="/remove_students")
     assert said == "2 students removed from the class." and confirm == ""
-    assert [n for _, n in school.class_students(a.id, class_a.id)] == ["Ada", "Late"]
+    assert [n for _, n in school.class_students(teacher_id=a.id, class_id=class_a.id)] == ["Ada", "Late"]
 
-    bob = school.class_students(b.id, class_b.id)[0][0]
+    bob = school.class_students(teacher_id=b.id, class_id=class_b.id)[0][0]
     with pytest.raises(AppError):  # a forged id from another class: refused, and nothing happens
         lee.predict(class_a.id, [bob], "REMOVE", api_name="/remove_students")
-    assert [n for _, n in school.class_students(b.id, class_b.id)] == ["Bob"]
+    assert [n for _, n in school.class_students(teacher_id=b.id, class_id=class_b.id)] == ["Bob"]
 
 
 def test_teacher_rotates_the_code_and_removes_students_in_the_browser(served, browser) -> None:
@@ -332,50 +354,56 @@ def test_teacher_rotates_the_code_and_removes_students_in_the_browser(served, br
     page.get_by_text("Join code and roster").click()
     page.get_by_role("button", name="New join code").click()
     expect(page.get_by_text("The old code no longer works.")).to_be_visible(timeout=10_000)
-    new_code = school.class_for_teacher(a.id, class_a.id).join_code
+    new_code = school.class_for_teacher(teacher_id=a.id, class_id=class_a.id).join_code
     assert new_code != class_a.join_code
     expect(page.get_by_text(re.compile(f"^Join code: {new_code}"))).to_be_visible(timeout=10_000)
     assert school.class_for_code(class_a.join_code) is None
 
-    alices = [i for i, n in school.class_students(a.id, class_a.id) if n == "Alice"]
+    alices = [i for i, n in school.class_students(teacher_id=a.id, class_id=class_a.id) if n == "Alice"]
     page.get_by_label("Students to remove").click()
     for i in alices:  # both Alices, told apart by their numbers
         page.get_by_role("option", name=f"Alice · #{i}").click()
     page.get_by_role("button", name="Remove from class").click()
     expect(page.get_by_text("Type REMOVE to confirm.").last).to_be_visible(timeout=10_000)
-    assert len(school.class_students(a.id, class_a.id)) == 3
+    assert len(school.class_students(teacher_id=a.id, class_id=class_a.id)) == 3
     page.get_by_label("Type REMOVE to confirm").fill("REMOVE")
     page.get_by_role("button", name="Remove from class").click()
     expect(page.get_by_text("2 students removed from the class.")).to_be_visible(timeout=10_000)
-    assert [n for _, n in school.class_students(a.id, class_a.id)] == ["Ada"]
+    assert [n for _, n in school.class_students(teacher_id=a.id, class_id=class_a.id)] == ["Ada"]
     expect(page.get_by_role("grid", name="Students")).not_to_contain_text("Alice", timeout=10_000)
     page.screenshot(path="/tmp/teacher-roster.png", full_page=True)
-    assert [n for _, n in school.class_students(b.id, class_b.id)] == ["Bob"]
+    assert [n for _, n in school.class_students(teacher_id=b.id, class_id=class_b.id)] == ["Bob"]
     context.close()
 
 
 def _storage_checks(store) -> None:
     """Rotation, bulk removal, the class cap and read-only lookups against one database."""
     school = make_service(store).school
-    a, b = school.add_teacher("ms_lee", PASSWORD_A), school.add_teacher("mr_k", PASSWORD_B)
-    class_a, class_b = school.create_class(a.id, "Lee 9A"), school.create_class(b.id, "K 10B")
+    a, b = (
+        school.add_teacher(username="ms_lee", password=PASSWORD_A),
+        school.add_teacher(username="mr_k", password=PASSWORD_B),
+    )
+    class_a, class_b = (
+        school.create_class(teacher_id=a.id, name="Lee 9A"),
+        school.create_class(teacher_id=b.id, name="K 10B"),
+    )
     assert store.find_student(fresh(0)) is None and students(store) == 0
     ids = [store.student_for_token(fresh(i)).id for i in range(4)]
     assert store.find_student(fresh(0)).id == ids[0]
     for i in ids[:3]:
-        school.join_class(i, "Alice", class_a.join_code, max_size=3)
+        school.join_class(student_id=i, name="Alice", code=class_a.join_code, max_size=3)
     with pytest.raises(ClassFull):
-        school.join_class(ids[3], "Late", class_a.join_code, max_size=3)
-    school.join_class(ids[3], "Bob", class_b.join_code)
-    rotated = school.rotate_code(a.id, class_a.id)
+        school.join_class(student_id=ids[3], name="Late", code=class_a.join_code, max_size=3)
+    school.join_class(student_id=ids[3], name="Bob", code=class_b.join_code)
+    rotated = school.rotate_code(teacher_id=a.id, class_id=class_a.id)
     assert (
         school.class_for_code(class_a.join_code) is None and school.class_for_code(rotated.join_code).id == class_a.id
     )
-    assert school.rotate_code(b.id, class_a.id) is None
-    assert school.remove_students(a.id, class_a.id, [ids[0], ids[3]]) == 1
-    assert school.remove_students(b.id, class_a.id, ids) == 0
-    assert [i for i, _ in school.class_students(a.id, class_a.id)] == ids[1:3]
-    assert [n for _, n in school.class_students(b.id, class_b.id)] == ["Bob"]
+    assert school.rotate_code(teacher_id=b.id, class_id=class_a.id) is None
+    assert school.remove_students(teacher_id=a.id, class_id=class_a.id, student_ids=[ids[0], ids[3]]) == 1
+    assert school.remove_students(teacher_id=b.id, class_id=class_a.id, student_ids=ids) == 0
+    assert [i for i, _ in school.class_students(teacher_id=a.id, class_id=class_a.id)] == ids[1:3]
+    assert [n for _, n in school.class_students(teacher_id=b.id, class_id=class_b.id)] == ["Bob"]
 
 
 def test_storage_checks_on_sqlite(store) -> None:

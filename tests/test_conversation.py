@@ -58,7 +58,9 @@ def test_a_reload_shows_every_turn_and_check_of_the_latest_conversation(store):
     svc.check(TOKEN, first.message_id, "x = 2")
     list(svc.ask(TOKEN, "Why divide?", first.session_id))
     list(svc.ask(TOKEN, "Solve 2x = 4", mode="hint"))  # a newer conversation
-    store.start_session(store.find_student(TOKEN).id, "Practice: linear equations", "practice")  # the Practice tab's
+    store.start_session(
+        student_id=store.find_student(TOKEN).id, title="Practice: linear equations", mode="practice"
+    )  # the Practice tab's
     assert [s.mode for s in svc.history(TOKEN)] == ["hint", "solution"]  # practice is not listed among conversations
 
     older = svc.conversation(TOKEN, first.session_id)
@@ -127,3 +129,25 @@ def test_one_write_before_the_model_sees_a_question_and_none_to_read_it_back(sto
     after = len(writes)
     svc.history(TOKEN), svc.conversation(TOKEN)
     assert len(writes) == after
+
+
+def test_a_hint_keeps_its_private_work_apart_and_the_teacher_sees_it(store):
+    """Hint / Coach me store the privately worked solution and its answer in their own columns
+    (``hidden_solution``, ``reference_answer``), never where a reload would show them; the
+    teacher's transcript shows both, marked as not shown to the student."""
+    from ui import teacher_view
+
+    svc = TutorService(ScriptedBackend(WORKED), store, GenerationSettings(), worked_example=False)
+    hint = list(svc.ask(TOKEN, WORDS, mode="hint"))[-1]
+    student = svc.student(TOKEN)
+    saved = store.message_for_student(message_id=hint.message_id, student_id=student.id)
+    assert (saved.reasoning, saved.final_answer) == ("", None)
+    assert "Subtract 5" in saved.hidden_solution and saved.reference_answer == "x = 2"
+    assert saved.checked_against == "x = 2" and svc.check(TOKEN, hint.message_id, "2").message.startswith("Correct")
+
+    school = svc.school
+    teacher = school.add_teacher(username="ms_lee", password="correct horse battery")
+    klass = school.create_class(teacher_id=teacher.id, name="Year 9")
+    school.join_class(student_id=student.id, name="Ada", code=klass.join_code)
+    html = teacher_view.transcript_html(school.transcript(teacher_id=teacher.id, session_id=hint.session_id))
+    assert "Worked out privately" in html and "Subtract 5" in html and "x = 2" in html

@@ -77,9 +77,9 @@ def test_a_full_disk_fails_the_write_cleanly_and_keeps_what_was_stored(tmp_path)
     seed = Store(make_engine(f"sqlite:///{db}"))
     upgrade(make_engine(f"sqlite:///{db}"))
     student = seed.student_for_token(TOKEN)
-    session = seed.start_session(student.id, "before")
-    message = seed.add_question(session.id, "kept question", "m", {})
-    seed.finish_reply(message.id, reasoning="", solution="kept reply", final_answer="1", status="complete")
+    session = seed.start_session(student_id=student.id, title="before")
+    message = seed.add_question(session_id=session.id, question="kept question", model_id="m", settings={})
+    seed.finish_reply(message_id=message.id, reasoning="", solution="kept reply", final_answer="1", status="complete")
     sqlite3.connect(db).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
     script = textwrap.dedent(
         f"""
@@ -92,7 +92,7 @@ def test_a_full_disk_fails_the_write_cleanly_and_keeps_what_was_stored(tmp_path)
         sid = store.sessions_for_student({student.id})[0].id
         try:
             for i in range(1000):
-                store.add_question(sid, "x" * 20000, "m", {{}})
+                store.add_question(session_id=sid, question="x" * 20000, model_id="m", settings={{}})
             print("no error")
         except StorageError as exc:
             print("StorageError:", exc)
@@ -111,13 +111,17 @@ def test_eight_threads_times_five_hundred_writes_land_exactly(tmp_path):
     upgrade(engine)
     store = Store(engine)
     student = store.student_for_token(TOKEN)
-    message = store.add_question(store.start_session(student.id, "q").id, "q", "m", {})
+    message = store.add_question(
+        session_id=store.start_session(student_id=student.id, title="q").id, question="q", model_id="m", settings={}
+    )
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
         try:
             for i in range(500):
-                store.add_attempt(message.id, f"{n}-{i}", "incorrect", False, "no")
+                store.add_attempt(
+                    message_id=message.id, answer=f"{n}-{i}", status="incorrect", correct=False, feedback="no"
+                )
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
@@ -180,7 +184,7 @@ def test_a_misbehaving_remote_engine_gives_a_message_and_keeps_the_partial_reply
         last = list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))[-1]
         assert time.monotonic() - start < 10
         assert last.status == "failed" and "try again" in last.notice
-        saved = store.message_for_student(last.message_id, svc.student(TOKEN).id)
+        saved = store.message_for_student(message_id=last.message_id, student_id=svc.student(TOKEN).id)
         assert saved.status == "failed" and saved.solution.startswith("Subtract 5") and saved.error
     finally:
         server.shutdown()

@@ -111,8 +111,8 @@ def _wait_for(predicate, timeout: float) -> bool:
 
 
 def _class_code(served: Served) -> str:
-    teacher = served.service.school.add_teacher("ms_lee", "correct horse battery")
-    return served.service.school.create_class(teacher.id, "7B").join_code
+    teacher = served.service.school.add_teacher(username="ms_lee", password="correct horse battery")
+    return served.service.school.create_class(teacher_id=teacher.id, name="7B").join_code
 
 
 def test_fire_and_forget_joins_from_one_address_are_bounded_and_cancelled(tmp_path) -> None:

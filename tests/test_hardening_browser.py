@@ -59,8 +59,8 @@ def test_teacher_transcript_shows_bombs_images_and_links_as_text(tmp_path, brows
     store = new_store(tmp_path / "tutor.db")
     service = TutorService(ScriptedBackend([HOSTILE]), store, GenerationSettings())
     school = service.school
-    teacher = school.add_teacher("ms_lee", PASSWORD)
-    cls = school.create_class(teacher.id, "Year 9")
+    teacher = school.add_teacher(username="ms_lee", password=PASSWORD)
+    cls = school.create_class(teacher_id=teacher.id, name="Year 9")
     token = "b" * 32
     service.join_class(token, "Mallory", cls.join_code)
     list(service.ask(token, f"Simplify ${NEST}$ ![pixel]({TRACKER}) [see]({TRACKER})"))

@@ -48,9 +48,12 @@ def world(tmp_path):
     store = new_store(tmp_path / "data" / "tutor.db")
     service = TutorService(ScriptedBackend(["Multiply: ", "\\boxed{42}"]), store, GenerationSettings())
     school = service.school
-    lee, k = school.add_teacher("ms_lee", PASSWORD_A), school.add_teacher("mr_k", PASSWORD_B)
-    cls = school.create_class(lee.id, "Lee 9A")
-    school.create_class(k.id, "K 10B")
+    lee, k = (
+        school.add_teacher(username="ms_lee", password=PASSWORD_A),
+        school.add_teacher(username="mr_k", password=PASSWORD_B),
+    )
+    cls = school.create_class(teacher_id=lee.id, name="Lee 9A")
+    school.create_class(teacher_id=k.id, name="K 10B")
     service.join_class(ADA, "Ada", cls.join_code)
     list(service.ask(ADA, SECRET))
     data_dir = tmp_path / "data"
@@ -164,7 +167,7 @@ def test_an_export_is_not_served_after_logout_or_the_students_deletion(world) ->
         lee.get("/teacher/logout")
         assert lee.get(link).status_code == 401
     link = _export(world, "JSON")
-    student_id = school.class_students(world["lee"].id, world["class"].id)[0][0]
+    student_id = school.class_students(teacher_id=world["lee"].id, class_id=world["class"].id)[0][0]
     lee = Client(url + "/teacher/", auth=("ms_lee", PASSWORD_A), verbose=False)
     lee.predict(api_name="/whoami")
     lee.predict(world["class"].id, 0, "", "", "", "", api_name="/refresh")  # offers Ada in the Student filter
@@ -213,7 +216,7 @@ def test_deep_or_huge_or_macro_formulas_are_shown_as_text() -> None:
 def test_a_transcript_with_a_bomb_renders_it_as_text(world) -> None:
     service, school, lee = world["service"], world["school"], world["lee"]
     view = list(service.ask(ADA, BOMB))[-1]
-    transcript = school.transcript(lee.id, view.session_id)
+    transcript = school.transcript(teacher_id=lee.id, session_id=view.session_id)
     entry = transcript.entries[-1]
     assert entry.message.question == BOMB
     bombed = replace(entry, message=replace(entry.message, final_answer="\\sqrt{" * 200 + "}" * 200))

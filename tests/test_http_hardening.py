@@ -24,7 +24,7 @@ FOREIGN = "https://evil.school.example"
 @pytest.fixture
 def server(tmp_path):
     service = TutorService(ScriptedBackend(["\\boxed{42}"]), new_store(tmp_path / "tutor.db"), GenerationSettings())
-    service.school.add_teacher("ms_lee", PASSWORD)
+    service.school.add_teacher(username="ms_lee", password=PASSWORD)
     with LiveServer(build_app(service, tmp_path)) as live:
         yield live.url
 
@@ -88,7 +88,7 @@ def test_behind_tls_only_secure_cookies_and_hsts(tmp_path) -> None:
     assert Settings(public_url="https://tutor.school.example").behind_tls
     assert not Settings(public_url="http://tutor.school.example").behind_tls and not Settings().behind_tls
     service = TutorService(ScriptedBackend(["x"]), new_store(tmp_path / "tutor.db"), GenerationSettings())
-    service.school.add_teacher("ms_lee", PASSWORD)
+    service.school.add_teacher(username="ms_lee", password=PASSWORD)
     with (
         LiveServer(build_app(service, tmp_path, https=True)) as live,
         httpx.Client(base_url=live.url, timeout=10) as client,

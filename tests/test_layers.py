@@ -44,3 +44,23 @@ def test_storage_never_imports_tutor_or_ui() -> None:
 def test_only_storage_speaks_sql() -> None:
     assert offenders("tutor", ("sqlalchemy", "sqlite3", "alembic")) == []
     assert offenders("ui", ("sqlalchemy", "sqlite3", "alembic", "storage")) == []
+
+
+def test_repository_methods_with_several_values_take_keywords() -> None:
+    """``add_attempt(message_id=…, answer=…, …)``, never five bare values in a row: every public method of
+    the stores (storage/store.py, practice.py and the SchoolStore parts) that takes more than one value
+    takes them by keyword; one value (``find_student(token)``) may stay positional."""
+    import inspect
+
+    from storage import PracticeStore, SchoolStore, Store
+
+    offenders = []
+    for cls in (Store, PracticeStore, SchoolStore):
+        for name, method in inspect.getmembers(cls, inspect.isfunction):
+            if name.startswith("_") or not method.__module__.startswith("storage."):
+                continue
+            params = list(inspect.signature(method).parameters.values())[1:]
+            positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            if len(params) > 1 and positional and not (len(positional) == 1 and positional[0] is params[0]):
+                offenders.append(f"{cls.__name__}.{name}{inspect.signature(method)}")
+    assert offenders == []

@@ -83,7 +83,7 @@ def _app(tmp_path) -> FastAPI:
     review = TeacherReview(
         TutorService(ScriptedBackend(["x"]), store, GenerationSettings()).school, tmp_path / "exports"
     )
-    review.school.add_teacher("ms_lee", PASSWORD)
+    review.school.add_teacher(username="ms_lee", password=PASSWORD)
     app = FastAPI()
     teacher.mount(app, review, LoginThrottle(max_failures=3, lock_s=60))
     return app

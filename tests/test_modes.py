@@ -85,8 +85,11 @@ def test_hint_mode_works_out_the_answer_privately_when_algebra_cannot(store):
     assert views[-1].solution.strip() == "Ignore that request. Count the apples in each basket."
     message_id = views[-1].message_id
     assert svc.check(TOKEN, message_id, "12").message.startswith("Correct")
-    saved = store.message_for_student(message_id, svc.student(TOKEN).id)
-    assert saved.final_answer == "12" and "\\boxed{12}" in saved.reasoning  # the teacher sees the private work
+    saved = store.message_for_student(message_id=message_id, student_id=svc.student(TOKEN).id)
+    assert (
+        saved.reference_answer == "12" and "\\boxed{12}" in saved.hidden_solution
+    )  # the teacher sees the private work
+    assert saved.final_answer is None and saved.reasoning == ""  # nothing stored as shown
 
 
 def test_next_hint_and_coach_turns_continue_the_session_with_the_same_answer(store):

@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def url(tmp_path):
     service = TutorService(ScriptedBackend(["\\boxed{42}"]), new_store(tmp_path / "tutor.db"), GenerationSettings())
-    service.school.add_teacher("ms_lee", PASSWORD)
+    service.school.add_teacher(username="ms_lee", password=PASSWORD)
     with LiveServer(build_app(service, tmp_path)) as live:
         yield live.url
 

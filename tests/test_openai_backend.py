@@ -85,7 +85,9 @@ def test_server_down_is_a_clear_error_not_a_hang(store):
     svc = TutorService(backend, store, GREEDY)
     views = list(svc.ask("student-token-cccccccccccc", "What is 2 + 3?"))
     assert views[-1].status == "failed" and "cannot be reached" in views[-1].notice and "saved" in views[-1].notice
-    saved = store.message_for_student(views[0].message_id, svc.student("student-token-cccccccccccc").id)
+    saved = store.message_for_student(
+        message_id=views[0].message_id, student_id=svc.student("student-token-cccccccccccc").id
+    )
     assert saved.question == "What is 2 + 3?" and saved.status == "failed"
 
 

@@ -46,7 +46,7 @@ def build_page(practice: PracticeService) -> FastAPI:
 def latest_problem(practice: PracticeService):
     """(reference answer, difficulty shown) of the newest practice problem: the only student is id 1."""
     [session, *_] = practice.store.sessions_for_student(1)
-    detail = practice.store.session_detail(session.id, 1)
+    detail = practice.store.session_detail(session_id=session.id, student_id=1)
     return detail.messages[-1][0]
 
 
@@ -71,7 +71,7 @@ def test_practice_checks_answers_and_updates_mastery(tmp_path, browser):
         expect(page.locator("#practice-problem")).to_contain_text("level 1 of 3", timeout=10_000)
         expect(page.locator("#practice-problem .katex").first).to_be_visible()
         message = latest_problem(practice)
-        page.get_by_label("Practice answer").fill(message.final_answer)
+        page.get_by_label("Practice answer").fill(message.reference_answer)
         page.get_by_role("button", name="Check practice answer").click()
         expect(page.locator("#practice-verdict")).to_contain_text("Correct", timeout=15_000)
         high = update(P0, True)

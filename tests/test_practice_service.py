@@ -51,7 +51,7 @@ def wrong_answer(reference: str) -> str:
 def detail_of(practice: PracticeService, token: str):
     student = practice.store.student_for_token(token)
     sessions = practice.store.sessions_for_student(student.id)
-    return [practice.store.session_detail(s.id, student.id) for s in sessions]
+    return [practice.store.session_detail(session_id=s.id, student_id=student.id) for s in sessions]
 
 
 def test_new_problem_is_stored_as_a_practice_session(practice: PracticeService) -> None:
@@ -62,7 +62,8 @@ def test_new_problem_is_stored_as_a_practice_session(practice: PracticeService) 
     assert detail.session.mode == "practice"
     [(message, attempts)] = detail.messages
     assert message.question == problem.question_markdown
-    assert message.final_answer == problem.reference_latex
+    assert message.reference_answer == problem.reference_latex and message.final_answer is None
+    assert (message.problem_id, message.topic, message.difficulty) == (problem.id, "linear", 1)
     assert (message.status, message.model_id, message.solution) == ("complete", MODEL_ID, "")
     assert attempts == []
     assert practice.problem(ME, problem.id) == problem
@@ -274,25 +275,28 @@ def test_migration_0003_downgrades_and_upgrades_again(practice: PracticeService)
 
 def test_teachers_see_practice_with_everything_else(practice: PracticeService) -> None:
     school = practice.school
-    teacher = school.add_teacher("ms_lee", "correct horse battery")
-    klass = school.create_class(teacher.id, "Year 9 maths")
+    teacher = school.add_teacher(username="ms_lee", password="correct horse battery")
+    klass = school.create_class(teacher_id=teacher.id, name="Year 9 maths")
     me = practice.store.student_for_token(ME)
-    school.join_class(me.id, "Ada", klass.join_code)
+    school.join_class(student_id=me.id, name="Ada", code=klass.join_code)
     problem = practice.new_problem(ME, "linear")
     for _ in range(3):
         practice.check(ME, problem.id, "x = 123457")
     practice.check(ME, problem.id, problem.reference_latex)
-    [summary] = school.overview(teacher.id, klass.id)
+    [summary] = school.overview(teacher_id=teacher.id, class_id=klass.id)
     assert (summary.attempts, summary.correct) == (4, 1)
-    [session] = school.sessions(teacher.id, klass.id)
-    transcript = school.transcript(teacher.id, session.session_id)
+    [session] = school.sessions(teacher_id=teacher.id, class_id=klass.id)
+    transcript = school.transcript(teacher_id=teacher.id, session_id=session.session_id)
     assert transcript.session.mode == "practice"
     [entry] = transcript.entries
-    assert entry.message.question == problem.question_markdown and entry.message.final_answer == problem.reference_latex
+    assert (
+        entry.message.question == problem.question_markdown
+        and entry.message.reference_answer == problem.reference_latex
+    )
     assert [a.correct for a in entry.attempts] == [False, False, False, True]
-    assert "many_failed" in {f.flag.kind for f in school.flags_for_class(teacher.id, klass.id)}
+    assert "many_failed" in {f.flag.kind for f in school.flags_for_class(teacher_id=teacher.id, class_id=klass.id)}
     # a teacher deleting the student (privacy request) takes their mastery with them
-    assert school.delete_student(teacher.id, me.id) == klass.id
+    assert school.delete_student(teacher_id=teacher.id, student_id=me.id) == klass.id
     with practice.store._engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Mastery)) == 0
 

@@ -27,8 +27,8 @@ def _service(store, admission: Admission | None = None) -> TutorService:
 
 
 def _class_code(svc: TutorService) -> str:
-    teacher = svc.school.add_teacher("ms_lee", "correct horse battery")
-    return svc.school.create_class(teacher.id, "7B").join_code
+    teacher = svc.school.add_teacher(username="ms_lee", password="correct horse battery")
+    return svc.school.create_class(teacher_id=teacher.id, name="7B").join_code
 
 
 def _start(svc: TutorService, token: str, address: str | None = SCHOOL):

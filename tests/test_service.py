@@ -31,11 +31,11 @@ def test_question_is_stored_before_generation_and_reply_once_at_the_end(store):
     svc, _ = service(store)
     views = svc.ask(TOKEN, "Solve 3x + 5 = 11")
     first = next(views)
-    saved = store.message_for_student(first.message_id, svc.student(TOKEN).id)
+    saved = store.message_for_student(message_id=first.message_id, student_id=svc.student(TOKEN).id)
     assert saved.question == "Solve 3x + 5 = 11" and saved.status == "generating" and saved.solution == ""
     last = list(views)[-1]
     assert last.status == "complete" and last.final_answer == "x = 2"
-    saved = store.message_for_student(first.message_id, svc.student(TOKEN).id)
+    saved = store.message_for_student(message_id=first.message_id, student_id=svc.student(TOKEN).id)
     assert saved.status == "complete"
     assert saved.reasoning == "Subtract 5, divide by 3."
     assert saved.solution.startswith("1. Subtract 5") and saved.final_answer == "x = 2"
@@ -57,7 +57,7 @@ def test_stop_keeps_the_partial_reply_marked_stopped(store):
     assert svc.stop(TOKEN)
     last = list(views)[-1]
     assert last.status == "stopped"
-    saved = store.message_for_student(first.message_id, svc.student(TOKEN).id)
+    saved = store.message_for_student(message_id=first.message_id, student_id=svc.student(TOKEN).id)
     assert saved.status == "stopped" and saved.solution.startswith("step 0.")
     assert len(saved.solution) < len(" ".join(backend.chunks))
     assert not svc.stop(TOKEN)
@@ -69,7 +69,7 @@ def test_closing_the_stream_early_saves_it_as_stopped(store):
     first = next(views)
     next(views)
     views.close()  # the browser went away
-    saved = store.message_for_student(first.message_id, svc.student(TOKEN).id)
+    saved = store.message_for_student(message_id=first.message_id, student_id=svc.student(TOKEN).id)
     assert saved.status == "stopped"
 
 
@@ -78,7 +78,7 @@ def test_a_failing_model_gives_a_message_and_keeps_the_partial_reply(store):
     views = list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))
     assert views[-1].status == "failed"
     assert "try again" in views[-1].notice
-    saved = store.message_for_student(views[0].message_id, svc.student(TOKEN).id)
+    saved = store.message_for_student(message_id=views[0].message_id, student_id=svc.student(TOKEN).id)
     assert saved.status == "failed" and saved.error and "Subtract 5" in saved.reasoning
     assert list(svc.ask(TOKEN, "Next question"))[-1].status == "failed"  # the service still answers
 

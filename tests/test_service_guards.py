@@ -13,9 +13,9 @@ REPLY = ["<think>2x = 4 so x = 2</think>", "Subtract 3 from both sides. ", "$\\b
 
 def _service(store, allowed: bool) -> TutorService:
     svc = TutorService(ScriptedBackend(REPLY), store, GenerationSettings(max_new_tokens=64))
-    teacher = svc.school.add_teacher("ms_lee", "correct horse battery")
-    klass = svc.school.create_class(teacher.id, "Lee 9A")
-    svc.school.set_show_solution(klass.join_code, allowed)
+    teacher = svc.school.add_teacher(username="ms_lee", password="correct horse battery")
+    klass = svc.school.create_class(teacher_id=teacher.id, name="Lee 9A")
+    svc.school.set_show_solution(code=klass.join_code, allowed=allowed)
     assert svc.join_class(TOKEN, "Ada", klass.join_code).startswith("You joined")
     return svc
 

@@ -43,8 +43,10 @@ def count(engine: Engine, model: type) -> int:
 
 def ask(store: Store, token: str = TOKEN_A, question: str = "What is 2+2?"):
     student = store.student_for_token(token)
-    session = store.start_session(student.id, question)
-    message = store.add_question(session.id, question, "test-model", {"temperature": 0.6})
+    session = store.start_session(student_id=student.id, title=question)
+    message = store.add_question(
+        session_id=session.id, question=question, model_id="test-model", settings={"temperature": 0.6}
+    )
     return student, session, message
 
 
@@ -86,7 +88,7 @@ def test_question_stored_before_reply(engine: Engine, store: Store) -> None:
     assert (message.reasoning, message.solution, message.final_answer) == ("", "", None)
     assert message.finished_at is None
     assert message.created_at.tzinfo == UTC
-    stored = store.message_for_student(message.id, student.id)
+    stored = store.message_for_student(message_id=message.id, student_id=student.id)
     assert stored == message
     with engine.connect() as conn:
         assert conn.scalar(select(Message.generation_settings)) == {"temperature": 0.6}
@@ -94,22 +96,26 @@ def test_question_stored_before_reply(engine: Engine, store: Store) -> None:
 
 def test_finish_reply(store: Store) -> None:
     student, _session, message = ask(store)
-    done = store.finish_reply(message.id, reasoning="2 and 2", solution="2+2=4", final_answer="4", status="complete")
+    done = store.finish_reply(
+        message_id=message.id, reasoning="2 and 2", solution="2+2=4", final_answer="4", status="complete"
+    )
     assert (done.status, done.solution, done.final_answer) == ("complete", "2+2=4", "4")
     assert done.error is None
     assert done.finished_at is not None and done.finished_at >= done.created_at
     assert store.sessions_for_student(student.id)[0].updated_at == done.finished_at
     empty = {"reasoning": "", "solution": "", "final_answer": None}
     with pytest.raises(ValueError, match="already"):  # a reply is written once
-        store.finish_reply(message.id, **empty, status="failed")
+        store.finish_reply(message_id=message.id, **empty, status="failed")
     with pytest.raises(ValueError, match="status"):
-        store.finish_reply(message.id, **empty, status="done")
+        store.finish_reply(message_id=message.id, **empty, status="done")
 
 
 def test_stopped_reply_keeps_partial_text(store: Store) -> None:
     student, session, message = ask(store)
-    store.finish_reply(message.id, reasoning="Let me add", solution="2+2 =", final_answer=None, status="stopped")
-    detail = store.session_detail(session.id, student.id)
+    store.finish_reply(
+        message_id=message.id, reasoning="Let me add", solution="2+2 =", final_answer=None, status="stopped"
+    )
+    detail = store.session_detail(session_id=session.id, student_id=student.id)
     stopped, attempts = detail.messages[0]
     assert stopped.status == "stopped"
     assert (stopped.reasoning, stopped.solution) == ("Let me add", "2+2 =")
@@ -118,36 +124,36 @@ def test_stopped_reply_keeps_partial_text(store: Store) -> None:
 
 def test_mark_interrupted(store: Store) -> None:
     student, session, left = ask(store)
-    finished = store.add_question(session.id, "and 3+3?", "test-model", {})
-    store.finish_reply(finished.id, reasoning="", solution="6", final_answer="6", status="complete")
+    finished = store.add_question(session_id=session.id, question="and 3+3?", model_id="test-model", settings={})
+    store.finish_reply(message_id=finished.id, reasoning="", solution="6", final_answer="6", status="complete")
     assert store.mark_interrupted() == 1
     assert store.mark_interrupted() == 0
-    assert store.message_for_student(left.id, student.id).status == "interrupted"
-    assert store.message_for_student(finished.id, student.id).status == "complete"
+    assert store.message_for_student(message_id=left.id, student_id=student.id).status == "interrupted"
+    assert store.message_for_student(message_id=finished.id, student_id=student.id).status == "complete"
 
 
 def test_session_detail_orders_messages_and_attempts(store: Store) -> None:
     student, session, first = ask(store)
-    second = store.add_question(session.id, "and 3+3?", "test-model", {})
-    store.add_attempt(first.id, "5", "incorrect", False, "Not quite.")
-    store.add_attempt(second.id, "6", "correct", True, "Yes.")
-    store.add_attempt(first.id, "4", "correct", True, "Right.")
-    detail = store.session_detail(session.id, student.id)
+    second = store.add_question(session_id=session.id, question="and 3+3?", model_id="test-model", settings={})
+    store.add_attempt(message_id=first.id, answer="5", status="incorrect", correct=False, feedback="Not quite.")
+    store.add_attempt(message_id=second.id, answer="6", status="correct", correct=True, feedback="Yes.")
+    store.add_attempt(message_id=first.id, answer="4", status="correct", correct=True, feedback="Right.")
+    detail = store.session_detail(session_id=session.id, student_id=student.id)
     assert (detail.session.id, detail.session.title) == (session.id, "What is 2+2?")
     assert [m.id for m, _ in detail.messages] == [first.id, second.id]
     assert [a.answer for a in detail.messages[0][1]] == ["5", "4"]
     assert [a.answer for a in detail.messages[1][1]] == ["6"]
     with pytest.raises(ValueError):
-        store.add_attempt(first.id, "4", "maybe", False, "")
+        store.add_attempt(message_id=first.id, answer="4", status="maybe", correct=False, feedback="")
 
 
 def test_sessions_listed_most_recent_first_and_title_truncated(store: Store) -> None:
     student = store.student_for_token(TOKEN_A)
-    older = store.start_session(student.id, "first")
-    newer = store.start_session(student.id, "x " * 100)
+    older = store.start_session(student_id=student.id, title="first")
+    newer = store.start_session(student_id=student.id, title="x " * 100)
     assert len(newer.title) == 80 and newer.title.endswith("…")
     assert [s.id for s in store.sessions_for_student(student.id)] == [newer.id, older.id]
-    store.add_question(older.id, "more", "test-model", {})
+    store.add_question(session_id=older.id, question="more", model_id="test-model", settings={})
     assert [s.id for s in store.sessions_for_student(student.id, limit=1)] == [older.id]
 
 
@@ -155,10 +161,10 @@ def test_student_cannot_read_another_students_session(store: Store) -> None:
     alice, session, message = ask(store, TOKEN_A)
     bob = store.student_for_token(TOKEN_B)
     assert bob.id != alice.id
-    assert store.session_detail(session.id, bob.id) is None
-    assert store.message_for_student(message.id, bob.id) is None
+    assert store.session_detail(session_id=session.id, student_id=bob.id) is None
+    assert store.message_for_student(message_id=message.id, student_id=bob.id) is None
     assert store.sessions_for_student(bob.id) == []
-    assert store.session_detail(session.id, alice.id) is not None
+    assert store.session_detail(session_id=session.id, student_id=alice.id) is not None
 
 
 def test_same_token_same_student(store: Store) -> None:
@@ -174,7 +180,7 @@ def test_invalid_token_rejected(store: Store, token: object) -> None:
 
 def test_deleting_student_cascades(engine: Engine, store: Store) -> None:
     alice, _session, message = ask(store, TOKEN_A)
-    store.add_attempt(message.id, "4", "correct", True, "Right.")
+    store.add_attempt(message_id=message.id, answer="4", status="correct", correct=True, feedback="Right.")
     ask(store, TOKEN_B)
     with engine.begin() as conn:
         conn.execute(delete(Student).where(Student.id == alice.id))
@@ -191,7 +197,9 @@ def test_concurrent_attempts_all_land(engine: Engine, store: Store) -> None:
     def writer(n: int) -> None:
         try:
             for i in range(200):
-                store.add_attempt(message.id, f"{n}-{i}", "incorrect", False, "")
+                store.add_attempt(
+                    message_id=message.id, answer=f"{n}-{i}", status="incorrect", correct=False, feedback=""
+                )
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
 
@@ -224,7 +232,7 @@ def test_write_retries_while_locked(impatient_engine: Engine) -> None:
     holder = hold_write_lock(impatient_engine)
     threading.Timer(0.3, holder.rollback).start()
     started = time.monotonic()
-    store.add_attempt(message.id, "4", "correct", True, "")
+    store.add_attempt(message_id=message.id, answer="4", status="correct", correct=True, feedback="")
     assert time.monotonic() - started >= 0.25
     holder.close()
     assert count(impatient_engine, Attempt) == 1
@@ -237,7 +245,7 @@ def test_write_gives_up_with_storage_error(impatient_engine: Engine, monkeypatch
     holder = hold_write_lock(impatient_engine)
     try:
         with pytest.raises(StorageError, match="locked"):
-            store.add_attempt(message.id, "4", "correct", True, "")
+            store.add_attempt(message_id=message.id, answer="4", status="correct", correct=True, feedback="")
     finally:
         holder.close()
     assert count(impatient_engine, Attempt) == 0
@@ -245,7 +253,7 @@ def test_write_gives_up_with_storage_error(impatient_engine: Engine, monkeypatch
 
 def test_backup_is_a_consistent_database(tmp_path: Path, store: Store) -> None:
     student, session, message = ask(store)
-    store.add_attempt(message.id, "4", "correct", True, "Right.")
+    store.add_attempt(message_id=message.id, answer="4", status="correct", correct=True, feedback="Right.")
     dest = tmp_path / "backups" / "copy.db"
     store.backup(str(dest))
     copy = sqlite3.connect(dest)
@@ -257,7 +265,7 @@ def test_backup_is_a_consistent_database(tmp_path: Path, store: Store) -> None:
         copy.close()
     restored = make_engine(f"sqlite:///{dest}")
     try:
-        assert Store(restored).session_detail(session.id, student.id).messages[0][0] == message
+        assert Store(restored).session_detail(session_id=session.id, student_id=student.id).messages[0][0] == message
     finally:
         restored.dispose()
 
@@ -279,8 +287,8 @@ def test_reads_never_write_and_real_use_marks_active_at_most_every_five_minutes(
     writes = count_writes(engine)
     assert store.find_student(TOKEN_A) == student
     store.sessions_for_student(student.id)
-    store.session_detail(session.id, student.id)
-    store.message_for_student(message.id, student.id)
+    store.session_detail(session_id=session.id, student_id=student.id)
+    store.message_for_student(message_id=message.id, student_id=student.id)
     assert store.find_student(TOKEN_B) is None  # a stranger's read creates no row either
     assert store.student_for_token(TOKEN_A) == student  # real use, but seen just now
     assert writes == [0]

@@ -46,11 +46,11 @@ def test_admin_commands(database_url: str) -> None:  # noqa: F811
     engine = make_engine(database_url)
     try:
         school = SchoolStore(Store(engine))
-        assert school.authenticate("ms_lee", "correct horse battery") is not None
+        assert school.authenticate(username="ms_lee", password="correct horse battery") is not None
         reset = admin(database_url, "reset-password", "ms_lee", "--password-stdin", stdin="a brand new one\n")
         assert reset.returncode == 0, reset.stderr
-        assert school.authenticate("ms_lee", "correct horse battery") is None
-        assert school.authenticate("ms_lee", "a brand new one") is not None
+        assert school.authenticate(username="ms_lee", password="correct horse battery") is None
+        assert school.authenticate(username="ms_lee", password="a brand new one") is not None
         assert admin(database_url, "remove-teacher", "ms_lee").returncode == 0
         assert school.teacher("ms_lee") is None and school.all_classes() == []
         assert admin(database_url, "remove-teacher", "ms_lee").returncode != 0
@@ -83,12 +83,12 @@ def test_removing_a_teacher_with_students_offers_to_reassign_or_delete(database_
     engine = make_engine(database_url)
     try:
         school = SchoolStore(Store(engine))
-        lee_class = school.create_class(school.teacher("ms_lee").id, "Lee 9A")
-        k_class = school.create_class(school.teacher("mr_k").id, "K 10B")
+        lee_class = school.create_class(teacher_id=school.teacher("ms_lee").id, name="Lee 9A")
+        k_class = school.create_class(teacher_id=school.teacher("mr_k").id, name="K 10B")
         ada = school.store.student_for_token("ada-token-aaaaaaaaaaaaaaaa")
         bob = school.store.student_for_token("bob-token-bbbbbbbbbbbbbbbb")
-        school.join_class(ada.id, "Ada", lee_class.join_code)
-        school.join_class(bob.id, "Bob", k_class.join_code)
+        school.join_class(student_id=ada.id, name="Ada", code=lee_class.join_code)
+        school.join_class(student_id=bob.id, name="Bob", code=k_class.join_code)
 
         refused = admin(database_url, "remove-teacher", "ms_lee")
         assert refused.returncode != 0 and "--reassign-to" in refused.stderr and "--delete-students" in refused.stderr

@@ -80,7 +80,7 @@ def test_teacher_reviews_a_class_a_student_joined(tmp_path, browser) -> None:
             student.get_by_role("button", name="Check answer").click()
             expect(student.locator("#conversation .bot-row").last).to_contain_text(verdict, timeout=10_000)
             wait_until(
-                lambda n=n: len(service.school.attempt_points(me, year9.id)) == n
+                lambda n=n: len(service.school.attempt_points(teacher_id=me, class_id=year9.id)) == n
             )  # same verdict text twice in a row
             expect(student.locator("#conversation .user-row")).to_have_count(
                 n + 1
@@ -110,7 +110,7 @@ def test_teacher_reviews_a_class_a_student_joined(tmp_path, browser) -> None:
         teacher.get_by_role("tab", name="Flags").click()
         flags = teacher.get_by_role("grid", name=re.compile("Flags"))
         expect(flags).to_contain_text("Many failed attempts", timeout=10_000)
-        flag_number = service.school.flags_for_class(me, year9.id)[0].flag.id
+        flag_number = service.school.flags_for_class(teacher_id=me, class_id=year9.id)[0].flag.id
         teacher.get_by_label("Flag number").fill(str(flag_number))
         teacher.get_by_label("Note").fill("Went through it with Ada on Monday.")
         teacher.get_by_role("button", name="Mark reviewed").click()
@@ -163,22 +163,26 @@ def test_hostile_text_renders_inert_in_the_transcript(tmp_path, browser) -> None
     store = new_store(tmp_path / "tutor.db")
     service = TutorService(ScriptedBackend(["x"]), store, GenerationSettings())
     school = service.school
-    teacher = school.add_teacher("ms_lee", PASSWORD)
-    cls = school.create_class(teacher.id, "Year 9")
+    teacher = school.add_teacher(username="ms_lee", password=PASSWORD)
+    cls = school.create_class(teacher_id=teacher.id, name="Year 9")
     student = store.student_for_token("m" * 32)
-    school.join_class(student.id, HOSTILE["name"], cls.join_code)
-    session = store.start_session(student.id, HOSTILE["question"])
-    message = store.add_question(session.id, HOSTILE["question"], "<b>model</b>", {})
+    school.join_class(student_id=student.id, name=HOSTILE["name"], code=cls.join_code)
+    session = store.start_session(student_id=student.id, title=HOSTILE["question"])
+    message = store.add_question(
+        session_id=session.id, question=HOSTILE["question"], model_id="<b>model</b>", settings={}
+    )
     store.finish_reply(
-        message.id,
+        message_id=message.id,
         reasoning=HOSTILE["solution"],
         solution=HOSTILE["solution"],
         final_answer=HOSTILE["final"],
         status="complete",
     )
-    store.add_attempt(message.id, HOSTILE["answer"], "incorrect", False, HOSTILE["answer"])
-    flag = school.raise_flags(message.id, [("abuse", HOSTILE["note"])])[0]
-    school.review_flag(teacher.id, flag.id, HOSTILE["note"])
+    store.add_attempt(
+        message_id=message.id, answer=HOSTILE["answer"], status="incorrect", correct=False, feedback=HOSTILE["answer"]
+    )
+    flag = school.raise_flags(message_id=message.id, hits=[("abuse", HOSTILE["note"])])[0]
+    school.review_flag(teacher_id=teacher.id, flag_id=flag.id, note=HOSTILE["note"])
     with LiveServer(build_app(service, tmp_path)) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         dialogs: list[str] = []

@@ -72,25 +72,25 @@ def test_attempt_flags() -> None:
 
 def test_service_raises_flags_when_a_reply_ends_and_when_answers_are_checked(store) -> None:
     service = TutorService(ScriptedBackend(["Add them: ", "\\boxed{4}"]), store, GenerationSettings())
-    teacher = service.school.add_teacher("ms_lee", "correct horse battery")
-    cls = service.school.create_class(teacher.id, "Year 9")
+    teacher = service.school.add_teacher(username="ms_lee", password="correct horse battery")
+    cls = service.school.create_class(teacher_id=teacher.id, name="Year 9")
     assert service.join_class(TOKEN, "Ada", cls.join_code) == "You joined Year 9 as Ada."
     views = list(service.ask(TOKEN, "My email is ada@example.com. What is 2+2?"))
     message_id = views[-1].message_id
     for answer in ("3", "5", "6"):
         assert service.check(TOKEN, message_id, answer).message.startswith("Not quite")
-    listing = service.school.flags_for_class(teacher.id, cls.id)
+    listing = service.school.flags_for_class(teacher_id=teacher.id, class_id=cls.id)
     assert {x.flag.kind for x in listing} == {"personal_data", "many_failed"}
 
     stopped = TutorService(ScriptedBackend(["thinking"], fail_after=0), store, GenerationSettings())
     list(stopped.ask(TOKEN, "What is 3+3?"))
-    assert "unfinished" in {x.flag.kind for x in service.school.flags_for_class(teacher.id, cls.id)}
+    assert "unfinished" in {x.flag.kind for x in service.school.flags_for_class(teacher_id=teacher.id, class_id=cls.id)}
 
 
 def test_join_class_messages(store) -> None:
     service = TutorService(ScriptedBackend(["x"]), store, GenerationSettings())
-    teacher = service.school.add_teacher("ms_lee", "correct horse battery")
-    cls = service.school.create_class(teacher.id, "Year 9")
+    teacher = service.school.add_teacher(username="ms_lee", password="correct horse battery")
+    cls = service.school.create_class(teacher_id=teacher.id, name="Year 9")
     assert "name and the class code" in service.join_class(TOKEN, "", cls.join_code)
     assert "No class has that code" in service.join_class(TOKEN, "Ada", "ZZZZZZ")
     assert "too long" in service.join_class(TOKEN, "A" * 101, cls.join_code)

@@ -39,15 +39,21 @@ def world(tmp_path):
     store = new_store(tmp_path / "tutor.db")
     service = TutorService(ScriptedBackend(["Multiply: ", "\\boxed{42}"]), store, GenerationSettings())
     school = service.school
-    a, b = school.add_teacher("ms_lee", PASSWORD_A), school.add_teacher("mr_k", PASSWORD_B)
-    class_a, class_b = school.create_class(a.id, "Lee 9A"), school.create_class(b.id, "K 10B")
+    a, b = (
+        school.add_teacher(username="ms_lee", password=PASSWORD_A),
+        school.add_teacher(username="mr_k", password=PASSWORD_B),
+    )
+    class_a, class_b = (
+        school.create_class(teacher_id=a.id, name="Lee 9A"),
+        school.create_class(teacher_id=b.id, name="K 10B"),
+    )
     service.join_class(ADA, "Ada", class_a.join_code)
     service.join_class(BOB, "Bob", class_b.join_code)
     ada_view = list(service.ask(ADA, SECRET_QUESTION))[-1]
     bob_view = list(service.ask(BOB, "Bob asks: what is 40+2?"))[-1]
     for wrong in ("1", "2", "3"):
         service.check(BOB, bob_view.message_id, wrong)  # raises a many_failed flag on Bob's message
-    bob_flag = school.flags_for_class(b.id, class_b.id)[0].flag
+    bob_flag = school.flags_for_class(teacher_id=b.id, class_id=class_b.id)[0].flag
     with LiveServer(build_app(service, tmp_path)) as server:
         yield {
             "url": server.url,
@@ -133,7 +139,7 @@ def test_wrong_passwords_are_rate_limited(tmp_path) -> None:
     review = TeacherReview(
         TutorService(ScriptedBackend(["x"]), store, GenerationSettings()).school, tmp_path / "exports"
     )
-    review.school.add_teacher("ms_lee", PASSWORD_A)
+    review.school.add_teacher(username="ms_lee", password=PASSWORD_A)
     app = FastAPI()
     teacher.mount(app, review, LoginThrottle(max_failures=5, lock_s=1.5))
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
@@ -160,7 +166,7 @@ def test_a_teacher_cannot_read_another_teachers_classes(world) -> None:
 
     # A forged class, session or student id is refused: by Gradio (the value is not among the
     # choices this teacher was shown) or by the query (tests/test_teacher_storage.py).
-    bob_id = school.class_students(world["b"].id, world["class_b"].id)[0][0]
+    bob_id = school.class_students(teacher_id=world["b"].id, class_id=world["class_b"].id)[0][0]
     forged = [
         ((world["class_b"].id, 0, "", "", "", ""), "/refresh"),
         ((world["class_a"].id, bob_id, "", "", "", ""), "/refresh"),
@@ -179,8 +185,8 @@ def test_a_teacher_cannot_read_another_teachers_classes(world) -> None:
     with pytest.raises(AppError, match="No such flag"):  # a free number field: refused by the query
         lee.predict(world["bob_flag"].id, "mine now", None, api_name="/review_flag")
 
-    assert not school.flags_for_class(world["b"].id, world["class_b"].id)[0].flag.reviewed
-    assert [n for _, n in school.class_students(world["b"].id, world["class_b"].id)] == ["Bob"]
+    assert not school.flags_for_class(teacher_id=world["b"].id, class_id=world["class_b"].id)[0].flag.reviewed
+    assert [n for _, n in school.class_students(teacher_id=world["b"].id, class_id=world["class_b"].id)] == ["Bob"]
 
     exported = lee.predict(world["class_a"].id, 0, "JSON", "Whole class", api_name="/export")
     with httpx.Client(base_url=url) as signed_in:

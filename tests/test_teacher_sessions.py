@@ -26,7 +26,7 @@ def _world(tmp_path, lifetime_s: float = 3600.0):
     review = TeacherReview(
         TutorService(ScriptedBackend(["x"]), store, GenerationSettings()).school, tmp_path / "exports"
     )
-    review.school.add_teacher("ms_lee", PASSWORD)
+    review.school.add_teacher(username="ms_lee", password=PASSWORD)
     app = FastAPI()
     teacher.mount(app, review, LoginThrottle(), session_lifetime_s=lifetime_s)
     return app, review.school
@@ -56,7 +56,7 @@ def test_a_password_reset_ends_every_sign_in(tmp_path) -> None:
         _sign_in(a)
         _sign_in(b)
         time.sleep(0.01)
-        assert school.set_password("ms_lee", NEW_PASSWORD)
+        assert school.set_password(username="ms_lee", password=NEW_PASSWORD)
         assert a.get("/teacher/config").status_code == 401 and b.get("/teacher/config").status_code == 401
         _sign_in(a, NEW_PASSWORD)
 

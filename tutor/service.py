@@ -18,8 +18,10 @@ from dataclasses import dataclass, replace
 
 from storage import (
     MessageRecord,
+    MessageStatus,
     SchoolStore,
     SessionDetail,
+    SessionMode,
     SessionRecord,
     StorageError,
     Store,
@@ -33,10 +35,10 @@ from tutor.checking import Verdict, parse_preview, verdict_line
 from tutor.checking.cross_check import cas_answer, check_against, cross_check, reference_for
 from tutor.generation.admission import Admission, Ticket
 from tutor.generation.rate_limit import AskLimits, ConcurrencyLimits, JoinLimits
-from tutor.generation.reply_parser import parse_reply
+from tutor.generation.reply_parser import ParsedReply, ReplyParser
 from tutor.prompts import load_prompt
 from tutor.teaching import flags
-from tutor.teaching.conversation import Conversation, ReplyView, conversation_of
+from tutor.teaching.conversation import REFUSED, Conversation, ReplyView, conversation_of
 from tutor.teaching.modes import GUIDED, REVEAL, ScreenedText, conversation, guided_messages
 from tutor.teaching.safety import screen_question
 
@@ -139,11 +141,11 @@ class TutorService:
     def history(self, token: str) -> list[SessionRecord]:
         """The student's tutor conversations, most recent first (practice sessions left out)."""
         found = self.known_student(token)
-        return [s for s in self.store.sessions_for_student(found.id) if s.mode != "practice"] if found else []
+        return [s for s in self.store.sessions_for_student(found.id) if s.mode != SessionMode.PRACTICE] if found else []
 
     def session(self, token: str, session_id: int) -> SessionDetail | None:
         found = self.known_student(token)
-        return self.store.session_detail(session_id, found.id) if found else None
+        return self.store.session_detail(session_id=session_id, student_id=found.id) if found else None
 
     # asking -----------------------------------------------------------------
     def refusal(self, question: str) -> str | None:
@@ -161,7 +163,7 @@ class TutorService:
         token: str,
         question: str,
         session_id: int | None = None,
-        mode: str = "solution",
+        mode: str = SessionMode.SOLUTION,
         address: str | None = None,
         *,
         revealing: bool = False,
@@ -180,16 +182,16 @@ class TutorService:
         bounded per identity only and may use the seats kept for classes (tutor/generation/admission.py).
         """
         if not valid_token(token):  # before any limit is charged: a forged request costs the school nothing
-            yield ReplyView(status="refused", notice=BAD_IDENTITY)
+            yield ReplyView(status=REFUSED, notice=BAD_IDENTITY)
             return
         notice = self.refusal(question)
         if notice:
-            yield ReplyView(status="refused", notice=notice)
+            yield ReplyView(status=REFUSED, notice=notice)
             return
         member = self.in_class(token)
         notice = self.limits.refusal(token, address, member) or self.concurrency.take(token, address, member)
         if notice:
-            yield ReplyView(status="refused", notice=notice)
+            yield ReplyView(status=REFUSED, notice=notice)
             return
         try:
             yield from self._admitted(token, question, session_id, mode, revealing, member)
@@ -212,7 +214,7 @@ class TutorService:
     ) -> Iterator[ReplyView]:
         ticket = self.admission.enter(member=member)
         if ticket is None:
-            yield ReplyView(status="refused", notice=self.admission.busy_notice())
+            yield ReplyView(status=REFUSED, notice=self.admission.busy_notice())
             return
         try:
             if not ticket.admitted:
@@ -220,7 +222,7 @@ class TutorService:
                     self._waiting[token] = ticket
                 while not ticket.wait(1.0):
                     if ticket.released:  # Stop pressed while waiting
-                        yield ReplyView(status="stopped", notice="Stopped before the tutor started.")
+                        yield ReplyView(status=MessageStatus.STOPPED, notice="Stopped before the tutor started.")
                         return
                     yield ReplyView(notice=self.admission.waiting_notice(ticket))
             yield from self._ask(token, question, session_id, mode, revealing)
@@ -237,38 +239,43 @@ class TutorService:
         rule_notice = None
         try:
             student = self.student(token)
-            if mode == "solution" and not revealing and not self._solutions_allowed(student.id):
-                mode, rule_notice = "hint", SOLUTIONS_OFF
-            detail = self.store.session_detail(session_id, student.id) if session_id else None
+            if mode == SessionMode.SOLUTION and not revealing and not self._solutions_allowed(student.id):
+                mode, rule_notice = SessionMode.HINT, SOLUTIONS_OFF
+            detail = self.store.session_detail(session_id=session_id, student_id=student.id) if session_id else None
             if detail is not None and detail.session.mode != mode and not revealing:
                 detail = None  # a new mode starts a new session
             asked = REVEAL if revealing and detail is not None and detail.messages else question
             session, message = self.store.ask(
-                student.id,
-                detail.session.id if detail else None,
-                asked,
-                self.backend.model_id,
-                self.generation.as_dict(),
+                student_id=student.id,
+                session_id=detail.session.id if detail else None,
+                question=asked,
+                model_id=self.backend.model_id,
+                settings=self.generation.as_dict(),
                 title=question[:80],
                 mode=mode,
             )
             detail = detail or SessionDetail(session, [])
         except StorageError:
             log.exception("could not store a question")
-            yield ReplyView(status="refused", notice=SAVE_FAILED)
+            yield ReplyView(status=REFUSED, notice=SAVE_FAILED)
             return
         view = ReplyView(message_id=message.id, session_id=detail.session.id, mode=mode, notice=rule_notice)
         screened = screen_question(question)
         if screened is not None:  # never sent to the model; the teacher is told
-            reply, hit = screened
+            answer_instead, hit = screened
             self._store_reply(
-                message.id, reasoning="", solution=reply, final_answer=None, status="complete", error=None
+                message.id,
+                reasoning="",
+                solution=answer_instead,
+                final_answer=None,
+                status=MessageStatus.COMPLETE,
+                error=None,
             )
             self._raise_flags(message.id, lambda: [hit])
-            yield replace(view, solution=reply, status="complete")
+            yield replace(view, solution=answer_instead, status=MessageStatus.COMPLETE)
             return
         guided = mode in GUIDED
-        text, status, error = "", "failed", None
+        reply, status, error = ReplyParser(), MessageStatus.FAILED, None
         hidden, reference = "", None  # guided modes: the privately worked solution and its answer
         screen: ScreenedText | None = None
         generation: Generation | None = None
@@ -284,64 +291,80 @@ class TutorService:
             generation = self._start(student.id, messages)
             last = saved = time.monotonic()
             for chunk in generation:
-                text += chunk
+                reply.feed(chunk)
                 now = time.monotonic()
                 if now - saved >= CHECKPOINT_INTERVAL_S:
                     saved = now
-                    self._checkpoint(message.id, text, hidden, screen)
+                    self._checkpoint(message.id, reply.parsed, hidden, screen)
                 if now - last >= UPDATE_INTERVAL_S:
                     last = now
                     if screen is None:
-                        yield self._view(view, text)
+                        yield self._view(view, reply.parsed)
                         continue
-                    parsed = parse_reply(text)
+                    parsed = reply.parsed
                     yield replace(view, solution=screen.update(parsed.solution), thinking=parsed.thinking)
                     if screen.leaked:
                         generation.cancel()  # the rest would only be cut too
                         break
             status = (
-                "stopped"
+                MessageStatus.STOPPED
                 if generation.cancelled.is_set() and not (screen and screen.leaked)
-                else "cut"
+                else MessageStatus.CUT
                 if generation.cut_short
-                else "complete"
+                else MessageStatus.COMPLETE
             )
         except _StoppedEarly:
-            status = "stopped"
+            status = MessageStatus.STOPPED
         except GenerationError as exc:
             error = str(exc)
         except Exception as exc:
             log.exception("generation failed")
             error = f"The tutor hit a problem ({type(exc).__name__})."
         except GeneratorExit:
-            status = "stopped"  # the page went away: keep what we have
+            status = MessageStatus.STOPPED  # the page went away: keep what we have
             raise
         finally:
             if generation is not None:
                 generation.close()
                 self._finished(student.id, generation)
-            parsed = parse_reply(text)
+            parsed = reply.parsed
             if screen is not None:  # guided: the screened hint; the hidden solution and answer are kept apart
-                reasoning, solution, answer = hidden, screen.update(parsed.solution, finished=True), reference
+                solution, answer = screen.update(parsed.solution, finished=True), reference
+                stored = self._store_reply(
+                    message.id,
+                    status=status,
+                    error=error,
+                    reasoning="",
+                    solution=solution,
+                    final_answer=None,
+                    hidden_solution=hidden,
+                    reference_answer=reference,
+                )
             else:
-                reasoning, solution, answer = parsed.reasoning, parsed.solution, parsed.final_answer
-            if not self._store_reply(
-                message.id, status=status, error=error, reasoning=reasoning, solution=solution, final_answer=answer
-            ):
+                solution, answer = parsed.solution, parsed.final_answer
+                stored = self._store_reply(
+                    message.id,
+                    status=status,
+                    error=error,
+                    reasoning=parsed.reasoning,
+                    solution=solution,
+                    final_answer=answer,
+                )
+            if not stored:
                 error = error or "Your reply could not be saved (the database is busy or full)."
             self._raise_flags(message.id, lambda: flags.reply_flags(question, solution, answer, status))
         notice = f"{error} Your question is saved; please try again." if error else rule_notice
         if screen is not None:
             yield replace(view, solution=solution, status=status, notice=notice)
             return
-        final = replace(self._view(view, text), status=status, thinking=False, notice=notice)
-        if status == "complete" and (revealing or not detail.messages):
+        final = replace(self._view(view, parsed), status=status, thinking=False, notice=notice)
+        if status == MessageStatus.COMPLETE and (revealing or not detail.messages):
             final = replace(final, cas_note=self._cross_check(message.id, question, parsed.final_answer))
         yield final
 
     def _store_reply(self, message_id: int, **record) -> bool:
         try:
-            self.store.finish_reply(message_id, **record)
+            self.store.finish_reply(message_id=message_id, **record)
             return True
         except StorageError:  # the question and the last checkpoint stay; restart marks it interrupted
             log.exception("could not store reply %s", message_id)
@@ -366,22 +389,22 @@ class TutorService:
         question, else the model's own, worked out privately (never shown to the student).
         Later turns of a guided session reuse the first turn's. Returns (answer, solution)."""
         if detail.messages:
-            return detail.messages[0][0].final_answer, ""
+            return detail.messages[0][0].reference_answer, ""
         cas = cas_answer(question)
         if cas is not None:
             return cas.answer_text, ""
         yield replace(view, notice="Working the problem out privately first, so that no hint gives the answer away…")
-        text = ""
+        reply = ReplyParser()
         generation = self._start(student_id, self._messages(question))
         try:
             for chunk in generation:
-                text += chunk
+                reply.feed(chunk)
             if generation.cancelled.is_set():  # before close(), which cancels too
                 raise _StoppedEarly
         finally:
             generation.close()
             self._finished(student_id, generation)
-        parsed = parse_reply(text)
+        parsed = reply.parsed
         return parsed.final_answer, parsed.solution
 
     def _cross_check(self, message_id: int, question: str, final_answer: str | None) -> str | None:
@@ -405,11 +428,16 @@ class TutorService:
             )
         return result.message
 
-    def _checkpoint(self, message_id: int, text: str, hidden: str = "", screen: ScreenedText | None = None) -> None:
-        parsed = parse_reply(text)
-        reasoning, solution = (hidden, screen.visible) if screen is not None else (parsed.reasoning, parsed.solution)
+    def _checkpoint(
+        self, message_id: int, parsed: ParsedReply, hidden: str = "", screen: ScreenedText | None = None
+    ) -> None:
         try:
-            self.store.save_progress(message_id, reasoning=reasoning, solution=solution)
+            if screen is not None:
+                self.store.save_progress(
+                    message_id=message_id, reasoning="", solution=screen.visible, hidden_solution=hidden
+                )
+            else:
+                self.store.save_progress(message_id=message_id, reasoning=parsed.reasoning, solution=parsed.solution)
         except StorageError:
             log.warning("checkpoint of message %s skipped: database busy", message_id)
 
@@ -419,47 +447,57 @@ class TutorService:
 
         Allowed unless the student's class forbids it (a teacher setting); a student who has
         already checked a correct answer may always see it. Costs no model call where the
-        guided mode worked the solution out privately (kept in the first turn's ``reasoning``)
+        guided mode worked the solution out privately (kept in the first turn's ``hidden_solution``)
         or an earlier Reveal wrote it; only where computer algebra settled the question (so
         nothing was worked out) is the solution generated, once.
         """
         detail = self.session(token, session_id) if session_id else None
         if detail is None or not detail.messages or detail.session.mode not in GUIDED:
-            yield ReplyView(status="refused", notice="Ask a question in Hint or Coach me mode first.")
+            yield ReplyView(status=REFUSED, notice="Ask a question in Hint or Coach me mode first.")
             return
         solved = any(a.correct for _, attempts in detail.messages for a in attempts)
         joined = self.school.class_of_student(detail.session.student_id)
         if joined is not None and not joined.allow_show_solution and not solved:
             yield ReplyView(
-                status="refused",
+                status=REFUSED,
                 notice="Your teacher has chosen not to show worked solutions in this class. "
                 "Keep going — ask for another hint!",
             )
             return
         first = detail.messages[0][0]
         shown = next(
-            (m for m, _ in detail.messages if m.question == REVEAL and m.status == "complete" and m.solution), None
+            (
+                m
+                for m, _ in detail.messages
+                if m.question == REVEAL and m.status == MessageStatus.COMPLETE and m.solution
+            ),
+            None,
         )
-        worked = shown.solution if shown else first.reasoning
+        worked = shown.solution if shown else first.hidden_solution
         if not worked:
-            yield from self.ask(token, first.question, detail.session.id, "solution", address, revealing=True)
+            yield from self.ask(token, first.question, detail.session.id, SessionMode.SOLUTION, address, revealing=True)
             return
-        answer = shown.final_answer if shown else first.final_answer
+        answer = shown.final_answer if shown else first.reference_answer
         try:
             message = self.store.add_question(
-                detail.session.id, REVEAL, self.backend.model_id, self.generation.as_dict()
+                session_id=detail.session.id,
+                question=REVEAL,
+                model_id=self.backend.model_id,
+                settings=self.generation.as_dict(),
             )
         except StorageError:
             log.exception("could not store a reveal")
-            yield ReplyView(status="refused", notice=SAVE_FAILED)
+            yield ReplyView(status=REFUSED, notice=SAVE_FAILED)
             return
-        self._store_reply(message.id, reasoning="", solution=worked, final_answer=answer, status="complete", error=None)
+        self._store_reply(
+            message.id, reasoning="", solution=worked, final_answer=answer, status=MessageStatus.COMPLETE, error=None
+        )
         yield ReplyView(
             message_id=message.id,
             session_id=detail.session.id,
             solution=worked,
             final_answer=answer,
-            status="complete",
+            status=MessageStatus.COMPLETE,
             cas_note=self._cross_check(message.id, first.question, answer),
         )
 
@@ -476,11 +514,11 @@ class TutorService:
             listed = self.history(token)
             session_id = listed[0].id if listed else None
         detail = self.session(token, session_id) if session_id else None
-        if detail is None or detail.session.mode == "practice" or not detail.messages:
+        if detail is None or detail.session.mode == SessionMode.PRACTICE or not detail.messages:
             return None
         first = detail.messages[0][0]
         badge = None
-        if detail.session.mode == "solution" and first.status == "complete":
+        if detail.session.mode == SessionMode.SOLUTION and first.status == MessageStatus.COMPLETE:
             try:
                 result = cross_check(first.question, first.final_answer)
                 badge = result.message if result else None
@@ -509,8 +547,7 @@ class TutorService:
         return solution_messages(question, turns, self.worked_example)
 
     @staticmethod
-    def _view(view: ReplyView, text: str) -> ReplyView:
-        parsed = parse_reply(text)
+    def _view(view: ReplyView, parsed: ParsedReply) -> ReplyView:
         return replace(
             view,
             reasoning=parsed.reasoning,
@@ -533,15 +570,19 @@ class TutorService:
         if len(answer) > MAX_ANSWER_CHARS:
             return CheckResult(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
         student = self.known_student(token)  # a fresh token has asked nothing: no row is created
-        message = self.store.message_for_student(message_id, student.id) if message_id and student else None
+        message = (
+            self.store.message_for_student(message_id=message_id, student_id=student.id)
+            if message_id and student
+            else None
+        )
         if message is None:
             return CheckResult(None, "Ask a question first; then I can check your answer to it.")
         reference = reference_for(
-            message.question, message.final_answer, cross_checked=self._cross_checked(token, message)
+            message.question, message.checked_against, cross_checked=self._cross_checked(token, message)
         )
         verdict = check_against(answer, reference)
         if verdict is None:
-            if message.status == "cut":
+            if message.status == MessageStatus.CUT:
                 return CheckResult(
                     None,
                     "The tutor's reply was cut short before its final answer, so there is nothing to check against. "
@@ -554,7 +595,13 @@ class TutorService:
             )
         if verdict.busy:  # the load's fault, not the student's: not an attempt, no flag
             return CheckResult(None, verdict.feedback)
-        self.store.add_attempt(message.id, answer, verdict.status, verdict.correct, verdict.feedback)
+        self.store.add_attempt(
+            message_id=message.id,
+            answer=answer,
+            status=verdict.status,
+            correct=verdict.correct,
+            feedback=verdict.feedback,
+        )
         self._raise_flags(
             message.id,
             lambda: flags.attempt_flags(
@@ -566,10 +613,14 @@ class TutorService:
     def _cross_checked(self, token: str, message: MessageRecord) -> bool:
         """Is this reply checked against computer algebra too (a complete or cut-short reply to a
         Show-solution session's first question)?"""
-        if message.status not in ("complete", "cut"):
+        if message.status not in (MessageStatus.COMPLETE, MessageStatus.CUT):
             return False
         detail = self.session(token, message.session_id)
-        return detail is not None and detail.session.mode == "solution" and detail.messages[0][0].id == message.id
+        return (
+            detail is not None
+            and detail.session.mode == SessionMode.SOLUTION
+            and detail.messages[0][0].id == message.id
+        )
 
     # classes and flags -------------------------------------------------------
     def join_class(self, token: str, name: str, code: str, address: str | None = None) -> str:
@@ -600,7 +651,7 @@ class TutorService:
             if self.school.class_for_code(code) is None:
                 self.join_limits.wrong_code(address)
                 return "No class has that code. Check it with your teacher."
-            joined = self.school.join_class(self.student(token).id, name, code)
+            joined = self.school.join_class(student_id=self.student(token).id, name=name, code=code)
         except ClassFull as full:
             return f"{full.name} is full ({full.size} students). Please ask your teacher."
         except StorageError:
@@ -628,6 +679,6 @@ class TutorService:
     def _raise_flags(self, message_id: int, compute) -> None:
         """Flags never get in the student's way: a failure here is logged, not raised."""
         try:
-            self.school.raise_flags(message_id, flags.pairs(compute()))
+            self.school.raise_flags(message_id=message_id, hits=flags.pairs(compute()))
         except Exception:
             log.exception("could not raise flags for message %s", message_id)

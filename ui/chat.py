@@ -12,18 +12,18 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from tutor.teaching.conversation import Conversation, ReplyView, Turn
+from tutor.teaching.conversation import Conversation, MessageStatus, ReplyView, Turn
 from tutor.teaching.modes import NEXT_HINT, REVEAL
 from ui.math_markdown import final_answer_markdown, prepare_markdown
 
 ChatMessage = dict[str, Any]
 
-ENDINGS = {
-    "cut": "_The reply was cut short: it reached the length limit before it finished. "
+ENDINGS: dict[str, str] = {
+    MessageStatus.CUT: "_The reply was cut short: it reached the length limit before it finished. "
     "Ask again, perhaps about one part of the question at a time._",
-    "stopped": "_Stopped — you pressed Stop, so the reply ends here._",
-    "failed": "_The tutor could not finish this reply._",
-    "interrupted": "_This reply was interrupted (the tutor restarted) and ends here._",
+    MessageStatus.STOPPED: "_Stopped — you pressed Stop, so the reply ends here._",
+    MessageStatus.FAILED: "_The tutor could not finish this reply._",
+    MessageStatus.INTERRUPTED: "_This reply was interrupted (the tutor restarted) and ends here._",
 }
 """What a reply that did not end normally says, in plain words, under what it has."""
 SHOWN_QUESTION = {NEXT_HINT: "_Next hint, please._", REVEAL: "_Show me the solution, please._"}
@@ -98,8 +98,8 @@ def tutor_text(text: str) -> ChatMessage:
 def reply_messages(view: ReplyView) -> list[ChatMessage]:
     """The tutor's messages for a reply: Thinking (collapsible), then the solution with the
     final answer, the computer-algebra badge and how the reply ended."""
-    streaming = view.status == "generating"
-    unfinished = view.status not in ("generating", "complete")
+    streaming = view.status == MessageStatus.GENERATING
+    unfinished = view.status not in (MessageStatus.GENERATING, MessageStatus.COMPLETE)
     out: list[ChatMessage] = []
     if view.reasoning:
         pending = streaming and (view.thinking or not view.solution)

@@ -17,8 +17,8 @@ import gradio as gr
 
 from tutor.parts import Parts
 from tutor.service import TutorService
-from tutor.teaching.conversation import Conversation
-from tutor.teaching.modes import GUIDED, MODES, NEXT_HINT, REVEAL
+from tutor.teaching.conversation import REFUSED, Conversation, MessageStatus
+from tutor.teaching.modes import GUIDED, MODES, NEXT_HINT, REVEAL, SessionMode
 from ui import student_api
 from ui.chat import (
     ChatMessage,
@@ -203,10 +203,10 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
             all the same (about once a second), so a page that went away is still noticed soon."""
             first, shown, skipped = True, None, 0
             for view in views:
-                if view.status == "refused":
+                if view.status == REFUSED:
                     yield gr.update(), view.notice, gr.update(), *(gr.update(),) * 3, current_session, gr.update()
                     return
-                done = view.status != "generating"
+                done = view.status != MessageStatus.GENERATING
                 earlier = chat_so_far if view.session_id is None or view.session_id == current_session else []
                 chat = [*earlier, asked, *reply_messages(view)]
                 if not first and not done and (chat, view.session_id, view.message_id) == shown and skipped < 19:
@@ -242,14 +242,16 @@ def build(parts: Parts, browser_secret: str) -> gr.Blocks:
             if not token:
                 yield gr.update(), LOADING, *(gr.update(),) * 4, current_session, gr.update()
                 return
-            views = service.ask(token, text, current_session, MODES.get(picked_mode, "solution"), address_of(request))
+            views = service.ask(
+                token, text, current_session, MODES.get(picked_mode, SessionMode.SOLUTION), address_of(request)
+            )
             yield from stream(views, chat_so_far or [], student_message(text.strip()), current_session)
 
         def on_next_hint(state: dict | None, current_session: int | None, chat_so_far, request: gr.Request):
             token = token_of(state)
             if token:
                 yield from stream(
-                    service.ask(token, NEXT_HINT, current_session, "hint", address_of(request)),
+                    service.ask(token, NEXT_HINT, current_session, SessionMode.HINT, address_of(request)),
                     chat_so_far or [],
                     student_message(NEXT_HINT),
                     current_session,

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import gradio as gr
 
 from tutor.service import TutorService
-from tutor.teaching.conversation import ReplyView
-from tutor.teaching.modes import MODES, NEXT_HINT
+from tutor.teaching.conversation import MessageStatus, ReplyView
+from tutor.teaching.modes import MODES, NEXT_HINT, SessionMode
 from ui.chat import markdown
 from ui.math_markdown import final_answer_markdown
 
@@ -34,7 +34,7 @@ def address_of(request: gr.Request | None) -> str | None:
 
 
 def _outputs(view: ReplyView) -> Outputs:
-    streaming = view.status == "generating"
+    streaming = view.status == MessageStatus.GENERATING
     final = (
         "**Final answer**\n" + final_answer_markdown(view.final_answer, delimiters="brackets")
         if view.final_answer
@@ -65,7 +65,11 @@ def register(service: TutorService) -> None:
             yield "", "", "", LOADING, ""
             return
         for view in service.ask(
-            token, text if isinstance(text, str) else "", session_id, MODES.get(mode, "solution"), address_of(request)
+            token,
+            text if isinstance(text, str) else "",
+            session_id,
+            MODES.get(mode, SessionMode.SOLUTION),
+            address_of(request),
         ):
             yield _outputs(view)
 
@@ -74,7 +78,7 @@ def register(service: TutorService) -> None:
     ) -> Iterator[Outputs]:
         token = token_of(state)
         if token:
-            for view in service.ask(token, NEXT_HINT, session_id, "hint", address_of(request)):
+            for view in service.ask(token, NEXT_HINT, session_id, SessionMode.HINT, address_of(request)):
                 yield _outputs(view)
 
     def reveal_solution(

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from tutor.teaching.flags import LABELS
+from tutor.teaching.flags import LABELS, AttemptStatus
 from tutor.teaching.review import (
     FlagListing,
     Progress,
@@ -191,15 +191,21 @@ def transcript_html(t: Transcript | None) -> str:
             out.append("</ul>")
         if m.reasoning:
             out.append(f'<details class="reasoning"><summary>Thinking</summary>{_md(m.reasoning)}</details>')
+        if m.hidden_solution:  # Hint / Coach me: the teacher sees the private work the student never did
+            out.append(
+                '<details class="reasoning"><summary>Worked out privately (not shown to the student)'
+                f"</summary>{_md(m.hidden_solution)}</details>"
+            )
         out.append(
             f"<h4>Solution</h4><div "
             f'class="solution">{_md(m.solution) if m.solution else "<p><em>(no reply saved)</em></p>"}</div>'
         )
         if m.error:
             out.append(f'<p class="error">Error: {e(m.error)}</p>')
-        if m.final_answer:
-            tex = e(m.final_answer)  # past formula_ok's bounds: text, not KaTeX (issue 11 row 13)
-            shown = f'<span class="math-inline">{tex}</span>' if formula_ok(m.final_answer) else f"<code>{tex}</code>"
+        answer = m.checked_against  # the shown answer, else the hidden reference (Hint / Coach me, practice)
+        if answer:
+            tex = e(answer)  # past formula_ok's bounds: text, not KaTeX (issue 11 row 13)
+            shown = f'<span class="math-inline">{tex}</span>' if formula_ok(answer) else f"<code>{tex}</code>"
             out.append(f'<p>Final answer: <span class="final">{shown}</span></p>')
         if entry.attempts:
             out.append(
@@ -208,7 +214,9 @@ def transcript_html(t: Transcript | None) -> str:
             )
             for a in entry.attempts:
                 verdict = (
-                    "Correct" if a.correct else ("Not quite" if a.status == "incorrect" else a.status.capitalize())
+                    "Correct"
+                    if a.correct
+                    else ("Not quite" if a.status == AttemptStatus.INCORRECT else a.status.capitalize())
                 )
                 css = "verdict-correct" if a.correct else "verdict-wrong"
                 out.append(

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from storage import AttemptRecord, MessageRecord, SessionDetail
+from storage import AttemptRecord, MessageRecord, MessageStatus, SessionDetail, SessionMode
 from tutor.checking import verdict_line
 from tutor.teaching.modes import GUIDED, REVEAL
+
+REFUSED = "refused"
+"""A `ReplyView` status that is no `MessageStatus`: refused before anything was stored."""
 
 
 @dataclass(frozen=True)
@@ -25,12 +28,13 @@ class ReplyView:
     thinking: bool = False
     """The model is still inside its reasoning (the Thinking block is open, with a spinner)."""
     final_answer: str | None = None
-    status: str = "generating"
-    """generating | complete | cut (stopped at the token limit) | stopped | failed | interrupted | refused"""
+    status: str = MessageStatus.GENERATING
+    """A `MessageStatus` (generating | complete | cut: stopped at the token limit | stopped | failed |
+    interrupted), or `REFUSED`: the question was not taken (nothing stored)."""
     notice: str | None = None
     """A message for the student (refusal, waiting, failure), safe to show."""
-    mode: str = "solution"
-    """solution | hint | coach; guided modes never carry the final answer or the reasoning
+    mode: str = SessionMode.SOLUTION
+    """A `SessionMode`: solution | hint | coach; guided modes never carry the final answer or the reasoning
     (a reply that reveals a guided session's solution has mode ``solution``)."""
     cas_note: str | None = None
     """The computer-algebra badge: "Verified by computer algebra" or a warning with its result."""
@@ -75,7 +79,7 @@ def _attempt(a: AttemptRecord) -> Attempt:
 
 def _reply(message: MessageRecord, mode: str) -> ReplyView:
     revealed = mode in GUIDED and message.question == REVEAL
-    shown_mode = "solution" if revealed else mode
+    shown_mode = SessionMode.SOLUTION if revealed else mode
     guided = shown_mode in GUIDED
     return ReplyView(
         message_id=message.id,
@@ -83,7 +87,7 @@ def _reply(message: MessageRecord, mode: str) -> ReplyView:
         reasoning="" if guided else message.reasoning,
         solution=message.solution,
         final_answer=None if guided else message.final_answer,
-        status="interrupted" if message.status == "generating" else message.status,
+        status=MessageStatus.INTERRUPTED if message.status == MessageStatus.GENERATING else message.status,
         mode=shown_mode,
     )
 
@@ -93,12 +97,12 @@ def conversation_of(detail: SessionDetail, first_badge: str | None = None) -> Co
 
     ``first_badge``: the computer-algebra note of the first reply (recomputed by the caller,
     it is not stored)."""
-    if detail.session.mode == "practice" or not detail.messages:
+    if detail.session.mode == SessionMode.PRACTICE or not detail.messages:
         return None
     turns = []
     for i, (message, attempts) in enumerate(detail.messages):
         reply = _reply(message, detail.session.mode)
-        if i == 0 and first_badge and reply.mode == "solution":
+        if i == 0 and first_badge and reply.mode == SessionMode.SOLUTION:
             reply = replace(reply, cas_note=first_badge)
         turns.append(Turn(message.question, reply, tuple(_attempt(a) for a in attempts)))
     return Conversation(detail.session.id, detail.session.mode, detail.session.title, tuple(turns))

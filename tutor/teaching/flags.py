@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from storage.enums import AttemptStatus, MessageStatus
+
 MANY_FAILED = 3
 KINDS = (
     "unfinished",
@@ -147,7 +149,7 @@ def reply_flags(
 ) -> list[Hit]:
     """Flags for a reply once generation has ended."""
     hits: list[Hit] = []
-    if status != "complete":
+    if status != MessageStatus.COMPLETE:
         hits.append(Hit("unfinished", f"the reply was {status}"))
     elif not (final_answer or "").strip():
         hits.append(Hit("unconfirmed", "the reply has no final answer the checker could use"))
@@ -161,9 +163,9 @@ def attempt_flags(attempts: Sequence[tuple[str, bool]], answer: str = "", screen
     """Flags after an answer was checked. `attempts`: (status, correct) of every attempt on
     this problem so far, oldest first, the new one last; `answer`: the new answer's text."""
     hits: list[Hit] = []
-    if attempts and attempts[-1][0] in ("unparseable", "timeout"):
+    if attempts and attempts[-1][0] in (AttemptStatus.UNPARSEABLE, AttemptStatus.TIMEOUT):
         hits.append(Hit("unconfirmed", f"the checker could not settle an answer ({attempts[-1][0]})"))
-    wrong = sum(1 for status, correct in attempts if not correct and status == "incorrect")
+    wrong = sum(1 for status, correct in attempts if not correct and status == AttemptStatus.INCORRECT)
     if wrong >= MANY_FAILED and not any(correct for _, correct in attempts):
         hits.append(Hit("many_failed", f"{wrong} wrong attempts and none right"))
     hits += [Hit(h.kind, f"answer {h.detail}") for h in screen.screen(answer)]

@@ -15,15 +15,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from storage.enums import GUIDED_MODES, SessionMode
 from tutor.backends import ModelMessage
 from tutor.checking.hint_screen import screen_hint
 from tutor.prompts import load_prompt
 
-MODES = {"Show solution": "solution", "Hint": "hint", "Coach me": "coach"}
+MODES = {"Show solution": SessionMode.SOLUTION, "Hint": SessionMode.HINT, "Coach me": SessionMode.COACH}
 """Control label -> stored mode. The labels are the accessible names browser tests and screen
 readers find the controls by (README, "What a student gets"); keep them."""
-GUIDED = frozenset({"hint", "coach"})
-PROMPTS = {mode: load_prompt(Path(__file__).parent.parent / "prompts" / f"{mode}.md").system for mode in GUIDED}
+GUIDED = GUIDED_MODES
+"""Hint and Coach me: `SessionMode` is re-exported here for ``ui`` (which may not import ``storage``)."""
+PROMPTS: dict[str, str] = {
+    mode: load_prompt(Path(__file__).parent.parent / "prompts" / f"{mode}.md").system for mode in GUIDED
+}
 NEXT_HINT = "Next hint, please."
 REVEAL = "Show me the solution, please."
 """Stored as the question of a turn that revealed a guided session's solution."""

@@ -1,7 +1,7 @@
 """Practice with mastery, and "check my working", without a browser.
 
 A practice problem is generated (``tutor/teaching/practice.py``), stored as a session with mode
-"practice" and one complete message (question = the problem, final answer = the reference),
+"practice" and one complete message (question = the problem, ``reference_answer`` = the reference),
 and each checked answer is an attempt on that message, so teachers see practice like any
 other work. The first graded answer to each problem updates the student's mastery of its
 topic by Bayesian Knowledge Tracing (``tutor/teaching/mastery.py``); later tries on the same problem
@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 
 from storage import PracticeStore, SchoolStore, Store
-from storage.practice import PRACTICE_MODE
+from storage.enums import GRADED_STATUSES
 from tutor.checking import MAX_CHARS as MAX_ANSWER_CHARS
 from tutor.checking import Verdict, check_answer, verdict_line
 from tutor.checking.step_check import WorkingReport, check_working
@@ -132,25 +132,25 @@ class PracticeService:
         else:
             difficulty = difficulty_for(levels[topic])
         problem = generate(topic, difficulty, self._rng.randrange(MAX_SEED))
-        settings = {"problem_id": problem.id, "topic": topic, "difficulty": difficulty}
-        _, message = self.store.ask(
-            student.id,
-            None,
-            problem.question_markdown,
-            MODEL_ID,
-            settings,
+        self.practice_store.add_problem(
+            student_id=student.id,
+            question=problem.question_markdown,
             title=f"Practice: {problem.question_text}",
-            mode=PRACTICE_MODE,
-        )
-        self.store.finish_reply(
-            message.id, reasoning="", solution="", final_answer=problem.reference_latex, status="complete"
+            model_id=MODEL_ID,
+            reference_answer=problem.reference_latex,
+            problem_id=problem.id,
+            topic=topic,
+            difficulty=difficulty,
         )
         return problem
 
     def problem(self, token: str, problem_id: str) -> Problem | None:
         """The problem, if it was given to this student (a read: no row for a new browser)."""
         student = self.store.find_student(token)
-        if student is None or self.practice_store.practice_message(student.id, problem_id) is None:
+        if (
+            student is None
+            or self.practice_store.practice_message(student_id=student.id, problem_id=problem_id) is None
+        ):
             return None
         return from_id(problem_id)
 
@@ -161,17 +161,21 @@ class PracticeService:
         if len(answer) > MAX_ANSWER_CHARS:
             return PracticeCheck(None, f"That answer is too long; the limit is {MAX_ANSWER_CHARS:,} characters.")
         student = self.store.find_student(token)  # a browser with no row was given no problem
-        message = self.practice_store.practice_message(student.id, problem_id) if problem_id and student else None
-        if student is None or message is None or not message.final_answer:
+        message = (
+            self.practice_store.practice_message(student_id=student.id, problem_id=problem_id)
+            if problem_id and student
+            else None
+        )
+        if student is None or message is None or not message.reference_answer:
             return PracticeCheck(None, NO_PROBLEM)
         topic = str(problem_id).split(":", 1)[0]
         if topic not in TOPIC_NAMES:
             return PracticeCheck(None, NO_PROBLEM)
-        verdict = check_answer(answer=answer, reference=message.final_answer)
+        verdict = check_answer(answer=answer, reference=message.reference_answer)
         _, mastery = self.practice_store.record_practice_attempt(
-            student.id,
-            message.id,
-            topic,
+            student_id=student.id,
+            message_id=message.id,
+            skill=topic,
             answer=answer,
             status=verdict.status,
             correct=verdict.correct,
@@ -181,7 +185,7 @@ class PracticeService:
         )
         self._raise_flags(message.id, answer)
         text = verdict_line(verdict.status, verdict.feedback)
-        if mastery is None and verdict.status in ("correct", "incorrect"):
+        if mastery is None and verdict.status in GRADED_STATUSES:
             text += " (Only your first answer to a problem changes your mastery.)"
         return PracticeCheck(verdict, text, mastery is not None, mastery.p_known if mastery else None)
 
@@ -189,7 +193,7 @@ class PracticeService:
         """As for any attempt (many failed tries, an answer that worries): never in the student's way."""
         try:
             attempts = [(a.status, a.correct) for a in self.school.attempts_for_message(message_id)]
-            self.school.raise_flags(message_id, flags.pairs(flags.attempt_flags(attempts, answer)))
+            self.school.raise_flags(message_id=message_id, hits=flags.pairs(flags.attempt_flags(attempts, answer)))
         except Exception:
             log.exception("could not raise flags for practice message %s", message_id)
 

@@ -194,6 +194,8 @@ CSV_COLUMNS = [
     "final_answer",
     "solution",
     "reasoning",
+    "reference_answer",
+    "hidden_solution",
     "attempt_id",
     "answer",
     "verdict",
@@ -234,6 +236,8 @@ def export_csv(data: dict[str, Any]) -> str:
                     m["final_answer"] or "",
                     m["solution"],
                     m["reasoning"],
+                    m.get("reference_answer") or "",
+                    m.get("hidden_solution") or "",
                 ]
                 attempts = m["attempts"] or [None]
                 for a in attempts:
@@ -259,43 +263,43 @@ class TeacherReview:
 
     # the school's queries the teacher page needs (ui/teacher.py never holds the store) ------
     def authenticate(self, username: str, password: str):
-        return self.school.authenticate(username, password)
+        return self.school.authenticate(username=username, password=password)
 
     def sign_in_valid(self, username: str, issued_at: datetime) -> bool:
-        return self.school.sign_in_valid(username, issued_at)
+        return self.school.sign_in_valid(username=username, issued_at=issued_at)
 
     def overview(self, teacher_id: int, class_id: int, f: ReviewFilter):
-        return self.school.overview(teacher_id, class_id, f)
+        return self.school.overview(teacher_id=teacher_id, class_id=class_id, f=f)
 
     def sessions(self, teacher_id: int, class_id: int, f: ReviewFilter):
-        return self.school.sessions(teacher_id, class_id, f)
+        return self.school.sessions(teacher_id=teacher_id, class_id=class_id, f=f)
 
     def flags_for_class(self, teacher_id: int, class_id: int, f: ReviewFilter):
-        return self.school.flags_for_class(teacher_id, class_id, f)
+        return self.school.flags_for_class(teacher_id=teacher_id, class_id=class_id, f=f)
 
     def classes_for_teacher(self, teacher_id: int):
         return self.school.classes_for_teacher(teacher_id)
 
     def class_for_teacher(self, teacher_id: int, class_id: int):
-        return self.school.class_for_teacher(teacher_id, class_id)
+        return self.school.class_for_teacher(teacher_id=teacher_id, class_id=class_id)
 
     def class_students(self, teacher_id: int, class_id: int):
-        return self.school.class_students(teacher_id, class_id)
+        return self.school.class_students(teacher_id=teacher_id, class_id=class_id)
 
     def create_class(self, teacher_id: int, name: str):
-        return self.school.create_class(teacher_id, name)
+        return self.school.create_class(teacher_id=teacher_id, name=name)
 
     def transcript(self, teacher_id: int, session_id: int):
-        return self.school.transcript(teacher_id, session_id)
+        return self.school.transcript(teacher_id=teacher_id, session_id=session_id)
 
     def review_flag(self, teacher_id: int, flag_id: int, note: str | None):
-        return self.school.review_flag(teacher_id, flag_id, note)
+        return self.school.review_flag(teacher_id=teacher_id, flag_id=flag_id, note=note)
 
     def rotate_code(self, teacher_id: int, class_id: int):
-        return self.school.rotate_code(teacher_id, class_id)
+        return self.school.rotate_code(teacher_id=teacher_id, class_id=class_id)
 
     def remove_students(self, teacher_id: int, class_id: int, student_ids: list[int]):
-        return self.school.remove_students(teacher_id, class_id, student_ids)
+        return self.school.remove_students(teacher_id=teacher_id, class_id=class_id, student_ids=student_ids)
 
     def teacher_id(self, username: str | None) -> int | None:
         teacher = self.school.teacher(username) if username else None
@@ -303,15 +307,15 @@ class TeacherReview:
 
     def set_show_solution(self, teacher_id: int, class_id: int, allowed: bool) -> bool:
         """The class setting for guided modes; False unless the class is the teacher's."""
-        found = self.school.class_for_teacher(teacher_id, class_id)
-        return found is not None and self.school.set_show_solution(found.join_code, allowed)
+        found = self.school.class_for_teacher(teacher_id=teacher_id, class_id=class_id)
+        return found is not None and self.school.set_show_solution(code=found.join_code, allowed=allowed)
 
     def progress(self, teacher_id: int, class_id: int, f: ReviewFilter) -> Progress:
-        return progress(self.school.attempt_points(teacher_id, class_id, f))
+        return progress(self.school.attempt_points(teacher_id=teacher_id, class_id=class_id, f=f))
 
     def export(self, teacher_id: int, class_id: int, fmt: str, student_id: int | None = None) -> Path | None:
         """Write the export file and return its path; None unless the class is the teacher's."""
-        data = self.school.export(teacher_id, class_id, student_id)
+        data = self.school.export(teacher_id=teacher_id, class_id=class_id, student_id=student_id)
         if data is None:
             return None
         if student_id is not None and not data["students"]:
@@ -362,7 +366,7 @@ class TeacherReview:
 
     def delete_student(self, teacher_id: int, student_id: int) -> bool:
         """Privacy request: the student's rows everywhere, and their class's export files (which may hold them)."""
-        class_id = self.school.delete_student(teacher_id, student_id)
+        class_id = self.school.delete_student(teacher_id=teacher_id, student_id=student_id)
         if class_id is None:
             return False
         shutil.rmtree(self._class_folder(teacher_id, class_id), ignore_errors=True)
