@@ -23,7 +23,6 @@ from storage.records import (
 )
 from storage.school import SchoolStore
 from storage.store import Store, valid_token
-from storage.teachers import LoginThrottle
 
 __all__ = [
     "GUIDED_MODES",
@@ -33,7 +32,6 @@ __all__ = [
     "ClassRecord",
     "FlagListing",
     "FlagRecord",
-    "LoginThrottle",
     "MasteryRecord",
     "MessageRecord",
     "MessageStatus",

@@ -11,12 +11,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from app import server_options
-from storage import LoginThrottle
 from tests.conftest import free_port, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.config import Settings
 from tutor.service import TutorService
+from tutor.sign_in import LoginThrottle
 from tutor.teaching.review import TeacherReview
 from ui import teacher
 

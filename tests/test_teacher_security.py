@@ -19,11 +19,11 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 from starlette.routing import Mount
 
-from storage import LoginThrottle
 from tests.conftest import LiveServer, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.service import TutorService
+from tutor.sign_in import LoginThrottle
 from tutor.teaching.review import TeacherReview
 from ui import teacher
 from ui.server import build_app

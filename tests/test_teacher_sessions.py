@@ -10,11 +10,11 @@ import time
 import httpx
 from fastapi import FastAPI
 
-from storage import LoginThrottle
 from tests.conftest import LiveServer, new_store
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.service import TutorService
+from tutor.sign_in import LoginThrottle
 from tutor.teaching.review import TeacherReview
 from ui import teacher
 

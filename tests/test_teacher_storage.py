@@ -17,9 +17,10 @@ from sqlalchemy import Engine, func, inspect, select
 
 from storage import ReviewFilter, SchoolStore, Store, make_engine, upgrade
 from storage.models import Attempt, Base, Flag, Message, Student, TutoringSession
-from storage.teachers import LoginThrottle, hash_password, verify_password
+from storage.teachers import hash_password, verify_password
 from tests.pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures
 from tests.support import head_revision
+from tutor.sign_in import LoginThrottle
 
 TOKENS = ["a" * 32, "b" * 32, "c" * 32]
 

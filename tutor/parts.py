@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage import LoginThrottle, SchoolStore, Store
+from storage import SchoolStore, Store
 from tutor.backends import Backend, GenerationSettings
 from tutor.service import TutorService
+from tutor.sign_in import LoginThrottle
 from tutor.teaching.practice_service import PracticeService, WorkingChecker
 from tutor.teaching.review import TeacherReview
 

@@ -1,8 +1,8 @@
 """The teacher page at ``/teacher``: adapts `TeacherReview` to Gradio components.
 
 Gradio's own login (``auth=``) guards the page and every endpoint under it; the check
-behind it is `SchoolStore.authenticate` (scrypt) with a `LoginThrottle` per username and
-address. Handlers find the teacher from ``gr.Request.username`` and pass the teacher's id
+behind it is `TeacherReview` (scrypt hashes in storage) with a `tutor.sign_in.LoginThrottle`
+per username and address. Handlers find the teacher from ``gr.Request.username`` and pass the teacher's id
 to every query, so a forged class, session or flag id from the browser returns nothing.
 """
 
@@ -21,8 +21,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
+from tutor.sign_in import LoginThrottle
 from tutor.teaching.flags import KINDS
-from tutor.teaching.review import LoginThrottle, TeacherReview, make_filter, progress
+from tutor.teaching.review import TeacherReview, make_filter, progress
 from ui import exports
 from ui import teacher_view as view
 

@@ -21,7 +21,6 @@ from typing import Any
 from storage import (  # noqa: F401 - the teacher page's types
     AttemptPoint,
     FlagListing,
-    LoginThrottle,
     ReviewFilter,
     SchoolStore,
     SessionSummary,
