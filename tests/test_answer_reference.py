@@ -49,12 +49,15 @@ def test_a_question_computer_algebra_cannot_settle_keeps_the_tutors_answer(store
     assert svc2.check(TOKEN, message_id2, "12").verdict is None
 
 
-def test_a_follow_up_is_not_cross_checked(store):
+def test_a_follow_up_is_cross_checked_when_it_is_a_whole_question(store):
     svc, first = ask(store, ["So $\\boxed{x = 3}$."])
     assert svc.check(TOKEN, first, "2").verdict.correct  # the first turn: computer algebra wins
     session_id = svc.history(TOKEN)[0].id
-    follow = list(svc.ask(TOKEN, QUESTION, session_id))[-1]  # same text, but a follow-up turn
-    result = svc.check(TOKEN, follow.message_id, "3")
+    again = list(svc.ask(TOKEN, QUESTION, session_id))[-1]  # the same whole question, asked again
+    assert svc.check(TOKEN, again.message_id, "2").verdict.correct  # computer algebra wins again
+    assert not svc.check(TOKEN, again.message_id, "3").verdict.correct
+    leaning = list(svc.ask(TOKEN, "Why is that?", session_id))[-1]  # not a question algebra reads
+    result = svc.check(TOKEN, leaning.message_id, "3")
     assert result.message == "Correct."  # checked against the tutor's answer of that turn
 
 

@@ -151,3 +151,22 @@ def test_a_hint_keeps_its_private_work_apart_and_the_teacher_sees_it(store):
     school.join_class(student_id=student.id, name="Ada", code=klass.join_code)
     html = teacher_view.transcript_html(school.transcript(teacher_id=teacher.id, session_id=hint.session_id))
     assert "Worked out privately" in html and "Subtract 5" in html and "x = 2" in html
+
+
+def test_a_follow_up_that_is_a_new_question_is_cross_checked_and_one_that_leans_on_the_dialogue_is_not(store):
+    """Every Show-solution turn gets the badge computer algebra can give: live, on reopening, and
+    as Check answer's reference (the scripted tutor is wrong about the follow-up: x^2 = 9 has two roots)."""
+    backend = ScriptedBackend(["Divide.\n", "\\boxed{x = 2}"])
+    svc = TutorService(backend, store, GenerationSettings(), worked_example=False)
+    first = list(svc.ask(TOKEN, "Solve 3x + 5 = 11"))[-1]
+    backend.chunks = ["Take the root.\n", "\\boxed{x = 3}"]
+    follow = list(svc.ask(TOKEN, "Solve x^2 = 9", first.session_id))[-1]
+    backend.chunks = ["Because 3x = 6.\n"]
+    why = list(svc.ask(TOKEN, "Why divide by 3?", first.session_id))[-1]
+    assert first.cas_note == "Verified by computer algebra."
+    assert follow.cas_note and "differs" in follow.cas_note and "-3" in follow.cas_note
+    assert why.cas_note is None  # not a question computer algebra reads
+    reopened = svc.conversation(TOKEN, first.session_id)
+    assert [t.reply.cas_note for t in reopened.turns] == [first.cas_note, follow.cas_note, None]
+    checked = svc.check(TOKEN, follow.message_id, "x = 3 or x = -3")
+    assert checked.verdict is not None and checked.verdict.correct and "computer-algebra" in checked.message

@@ -60,6 +60,9 @@ SOLUTIONS_OFF = "Your teacher has chosen hints rather than worked solutions in t
 CHECKPOINT_INTERVAL_S = 2.0
 """A reply in progress is saved this often, so a crash loses at most ~2 s of it."""
 HISTORY_TURNS = 4
+REOPEN_BADGES = 8
+"""Badges worked out again when a conversation is reopened (each a bounded cross-check; most
+follow-ups are declined by the question reader at once, with no sympy)."""
 """Earlier questions of the same session sent back to the model as context."""
 
 
@@ -358,7 +361,7 @@ class TutorService:
             yield replace(view, solution=solution, status=status, notice=notice)
             return
         final = replace(self._view(view, parsed), status=status, thinking=False, notice=notice)
-        if status == MessageStatus.COMPLETE and (revealing or not detail.messages):
+        if status == MessageStatus.COMPLETE:  # every Show-solution turn: a follow-up may be a new question
             final = replace(final, cas_note=self._cross_check(message.id, question, parsed.final_answer))
         yield final
 
@@ -508,23 +511,26 @@ class TutorService:
     def conversation(self, token: str, session_id: int | None = None) -> Conversation | None:
         """A stored conversation (the latest when ``session_id`` is None), as the student saw it.
 
-        The computer-algebra badge of its first reply is worked out again (it is not stored):
-        one bounded cross-check per opened conversation."""
+        The computer-algebra badges of its Show-solution replies are worked out again (they are
+        not stored): one bounded cross-check each for the last ``REOPEN_BADGES`` complete replies."""
         if session_id is None:
             listed = self.history(token)
             session_id = listed[0].id if listed else None
         detail = self.session(token, session_id) if session_id else None
         if detail is None or detail.session.mode == SessionMode.PRACTICE or not detail.messages:
             return None
-        first = detail.messages[0][0]
-        badge = None
-        if detail.session.mode == SessionMode.SOLUTION and first.status == MessageStatus.COMPLETE:
-            try:
-                result = cross_check(first.question, first.final_answer)
-                badge = result.message if result else None
-            except Exception:
-                log.exception("cross-check failed")
-        return conversation_of(detail, badge)
+        badges: dict[int, str] = {}
+        if detail.session.mode == SessionMode.SOLUTION:
+            complete = [m for m, _ in detail.messages if m.status == MessageStatus.COMPLETE]
+            for message in complete[-REOPEN_BADGES:]:
+                try:
+                    result = cross_check(message.question, message.final_answer)
+                except Exception:
+                    log.exception("cross-check failed")
+                    continue
+                if result is not None:
+                    badges[message.id] = result.message
+        return conversation_of(detail, badges)
 
     def stop(self, token: str) -> bool:
         """Stop this student's running reply; True if one was running."""
@@ -611,16 +617,12 @@ class TutorService:
         return CheckResult(verdict, verdict_line(verdict.status, verdict.feedback, reference.note))
 
     def _cross_checked(self, token: str, message: MessageRecord) -> bool:
-        """Is this reply checked against computer algebra too (a complete or cut-short reply to a
-        Show-solution session's first question)?"""
+        """Is this reply checked against computer algebra too (a complete or cut-short reply in a
+        Show-solution session: the question reader declines a follow-up that is not a whole question)?"""
         if message.status not in (MessageStatus.COMPLETE, MessageStatus.CUT):
             return False
         detail = self.session(token, message.session_id)
-        return (
-            detail is not None
-            and detail.session.mode == SessionMode.SOLUTION
-            and detail.messages[0][0].id == message.id
-        )
+        return detail is not None and detail.session.mode == SessionMode.SOLUTION
 
     # classes and flags -------------------------------------------------------
     def join_class(self, token: str, name: str, code: str, address: str | None = None) -> str:

@@ -7,6 +7,7 @@ practice session is not a conversation at all (it is listed under Practice).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from storage import AttemptRecord, MessageRecord, MessageStatus, SessionDetail, SessionMode
@@ -92,17 +93,17 @@ def _reply(message: MessageRecord, mode: str) -> ReplyView:
     )
 
 
-def conversation_of(detail: SessionDetail, first_badge: str | None = None) -> Conversation | None:
+def conversation_of(detail: SessionDetail, badges: Mapping[int, str] | None = None) -> Conversation | None:
     """The conversation of a stored session; None for a practice session or an empty one.
 
-    ``first_badge``: the computer-algebra note of the first reply (recomputed by the caller,
-    it is not stored)."""
+    ``badges``: the computer-algebra note of a Show-solution reply, by message id (recomputed
+    by the caller: it is not stored)."""
     if detail.session.mode == SessionMode.PRACTICE or not detail.messages:
         return None
     turns = []
-    for i, (message, attempts) in enumerate(detail.messages):
+    for message, attempts in detail.messages:
         reply = _reply(message, detail.session.mode)
-        if i == 0 and first_badge and reply.mode == SessionMode.SOLUTION:
-            reply = replace(reply, cas_note=first_badge)
+        if badges and (badge := badges.get(message.id)) and reply.mode == SessionMode.SOLUTION:
+            reply = replace(reply, cas_note=badge)
         turns.append(Turn(message.question, reply, tuple(_attempt(a) for a in attempts)))
     return Conversation(detail.session.id, detail.session.mode, detail.session.title, tuple(turns))

@@ -6,9 +6,10 @@ against computer algebra, and the feedback says so. Otherwise (no settlement, th
 agree, or the tutor's answer could not be compared) the tutor's final answer is the
 reference, as before.
 
-Only a Show-solution session's first question is cross-checked: a follow-up ("why divide
-by 3?") is not a question computer algebra reads, and in Hint / Coach me the stored final
-answer already is computer algebra's wherever it settles the question. Recomputing here
+Every Show-solution turn is cross-checked: a follow-up that is a whole new question ("Solve
+x^2 = 9") is settled like a first one, and one that leans on the dialogue ("why divide by 3?")
+is not a question computer algebra reads, so it is declined. In Hint / Coach me the stored
+reference answer already is computer algebra's wherever it settles the question. Recomputing here
 costs one or two pool calls (milliseconds warm, bounded by ``timeout``), and keeps the
 verdict the same as the badge the reply showed.
 """
