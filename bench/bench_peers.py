@@ -2,7 +2,7 @@
 
     python bench/bench_peers.py [--rounds 2] [--levels 1,4,8,16] [--tokens 128] [--quick]
         [--peer llama.cpp=http://127.0.0.1:8102/v1] [--peer vllm=http://127.0.0.1:8101/v1]
-        [--no-transformers-serve] [--data-dir /work/peers-data]
+        [--no-transformers-serve] [--data-dir /work/peers-data] [--ours-threads 1,2]
 
 Engines, each a server process of its own on 127.0.0.1, all driven by the same client
 (``stream: true`` chat completions over HTTP, httpx, one thread per concurrent request):
@@ -77,12 +77,13 @@ def messages(question: str) -> list[dict[str, str]]:
 # --- our engine behind a minimal OpenAI-style streaming endpoint (runs in its own process) ---
 
 
-def serve_ours(port: int, data_dir: Path, ignore_eos: bool) -> None:
+def serve_ours(port: int, data_dir: Path, ignore_eos: bool, threads: int | None = None) -> None:
     """``POST /v1/chat/completions`` (streaming only) and ``GET /health`` over the app's engine.
 
     The engine is built by ``tutor.backends.factory.create_backend``, as the app builds it.
     ``--ignore-eos`` empties the engine's end-of-turn set for the whole process (the engine has
-    no per-request switch), so every reply runs to ``max_tokens``."""
+    no per-request switch), so every reply runs to ``max_tokens``. ``threads`` sets the engine
+    thread's torch threads (``BatchedBackend.cpu_threads``); None leaves the app's default."""
     from tutor.backends import GenerationSettings
     from tutor.backends.factory import create_backend
     from tutor.config import Settings
@@ -91,6 +92,8 @@ def serve_ours(port: int, data_dir: Path, ignore_eos: bool) -> None:
     engine = backend.inner  # waits for the load: BatchedBackend
     if ignore_eos:
         engine.eos = set()
+    if threads:
+        engine.cpu_threads = threads
     tokenizer = engine.tokenizer
 
     class Handler(BaseHTTPRequestHandler):
@@ -153,7 +156,7 @@ def serve_ours(port: int, data_dir: Path, ignore_eos: bool) -> None:
 class OursProcess:
     """``bench_peers.py --serve-ours`` as a child process, in its own process group."""
 
-    def __init__(self, data_dir: Path, log_path: Path):
+    def __init__(self, data_dir: Path, log_path: Path, threads: int | None = None):
         self.port = free_port()
         self.root = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.root}/v1"
@@ -166,6 +169,7 @@ class OursProcess:
             "--data-dir",
             str(data_dir),
             "--ignore-eos",
+            *(["--threads", str(threads)] if threads else []),
         ]
         self._log = open(log_path, "wb")  # noqa: SIM115 - open for the child's lifetime, closed in stop()
         self.log_path = log_path
@@ -363,9 +367,16 @@ def main() -> None:
     parser.add_argument("--serve-ours", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--ignore-eos", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--ours-threads",
+        default="",
+        metavar="N,M",
+        help="one server of ours per torch thread count for the engine's thread (A/B in one run); default: the app's",
+    )
     args = parser.parse_args()
     if args.serve_ours:
-        serve_ours(args.port, args.data_dir, args.ignore_eos)
+        serve_ours(args.port, args.data_dir, args.ignore_eos, args.threads)
         return
     if args.quick:
         args.rounds, args.levels, args.tokens = 1, "1,8", 32
@@ -381,17 +392,18 @@ def main() -> None:
     engines: list[Engine] = []
     try:
         started = time.monotonic()
-        ours = OursProcess(args.data_dir, tmp / "ours.log")
-        stops.append(ours.stop)
+        variants = [int(t) for t in args.ours_threads.split(",") if t] or [None]
+        ours_procs = [OursProcess(args.data_dir, tmp / f"ours-{t}.log", threads=t) for t in variants]
+        stops.extend(o.stop for o in ours_procs)
         serve = None
         if not args.no_transformers_serve:
             serve = ServeProcess(model_dir, tmp / "serve.log", continuous_batching=True, dtype=dtype, threads=None)
             stops.append(serve.stop)
             serve.start(timeout=300)
-        ours.wait()
-        engines.append(
-            Engine("ours (BatchedBackend)", ours.base_url, str(model_dir), {"ignore_eos": True}, ours.proc.pid)
-        )
+        for t, ours in zip(variants, ours_procs):
+            ours.wait()
+            name = "ours (BatchedBackend)" + (f", {t} torch thread{'s' if t > 1 else ''}" if t else "")
+            engines.append(Engine(name, ours.base_url, str(model_dir), {"ignore_eos": True}, ours.proc.pid))
         if serve is not None:
             # a generation_config without eos_token_id: replies run to max_tokens
             gen = json.dumps({"do_sample": False, "max_new_tokens": args.tokens})

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from tutor.backends import GenerationSettings
 from tutor.backends.batching import BatchedBackend
@@ -61,6 +62,15 @@ def collect(generations) -> list[str]:
     return out
 
 
+def settled(backend: BatchedBackend) -> int:
+    """Rows still in the batch, once the scheduler has caught up: a reply's stream closes a moment
+    before the scheduler drops its row."""
+    deadline = time.monotonic() + 2
+    while backend.active() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return backend.active()
+
+
 def test_each_student_gets_their_own_reply_identical_to_running_alone(exact_backend, batched):
     alone = ["".join(exact_backend.stream(messages(q), GREEDY)) for q in QUESTIONS]
     steps, hits = batched.steps, batched.prefix_hits
@@ -69,7 +79,7 @@ def test_each_student_gets_their_own_reply_identical_to_running_alone(exact_back
     assert batched.prefix_hits - hits >= 3, "the shared system prompt was prefilled again for every student"
     assert len(set(together)) == len(QUESTIONS)
     assert batched.steps - steps < 2 * GREEDY.max_new_tokens + 5, "the replies were not batched"
-    assert batched.active() == 0 and batched.waiting() == 0
+    assert settled(batched) == 0 and batched.waiting() == 0
 
 
 def test_prompts_of_different_modes_each_reuse_their_own_cached_prefix(exact_backend, batched):
@@ -113,7 +123,7 @@ def test_stop_cancels_only_that_student_and_frees_the_slot_at_once(exact_backend
     assert victim.done.wait(2.0), "the stopped request kept its slot"
     assert time.monotonic() - stopped < 2.0
     assert collect([*others, queued]) == [expected] * 3  # the queued one got the freed slot
-    assert batched.active() == 0
+    assert settled(batched) == 0
 
 
 def test_more_students_than_slots_all_get_their_first_token(batched):
@@ -138,6 +148,9 @@ def test_the_factory_builds_the_batched_engine_by_default(data_dir):
     try:
         assert isinstance(backend, BackgroundLoadedBackend) and backend.max_concurrency == 16
         assert isinstance(backend.inner, BatchedBackend)
+        model = backend.inner.model
+        bf16 = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.weight.dtype == torch.bfloat16]
+        assert backend.inner.packed_linears == len(bf16), "bf16 linears on CPU are packed once, the others left alone"
         text = "".join(backend.stream(messages("What is 2 + 3?"), GenerationSettings(max_new_tokens=8, temperature=0)))
         assert text.strip()
     finally:
@@ -216,3 +229,116 @@ def test_the_cpu_decode_attention_matches_sdpa():
         got, _ = _cpu_decode_attention(module, query, key, value, m, scaling=0.125)
         assert got.shape == want.shape == (4, 1, 9, 64)
         torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+
+
+# the in-place KV cache and packed linears of the CPU decode path --------------------------------
+
+
+def test_a_roomy_layer_holds_what_concatenation_holds_and_hands_out_its_whole_zero_tailed_buffer():
+    """Decode steps, rows leaving (keys/values reassigned, as ``_Group.keep`` does) and the room
+    running out: the filled part always equals ``DynamicLayer``'s concatenation, the tail is zeros,
+    and the returned buffer is contiguous and reused (no copy) until the room runs out."""
+    from transformers.cache_utils import DynamicLayer
+
+    from tutor.backends.kv_cache import ROOM, RoomyLayer
+
+    torch.manual_seed(0)
+    prompt_k, prompt_v = torch.randn(4, 3, 10, 8), torch.randn(4, 3, 10, 8)
+    plain, roomy = DynamicLayer(), RoomyLayer(prompt_k.clone(), prompt_v.clone())
+    plain.update(prompt_k, prompt_v)
+    buffers: list[torch.Tensor] = []  # each buffer handed out, held so none is freed and its memory reused
+    for step in range(ROOM + 15):
+        if step == 7:  # rows 1 and 3 leave
+            for layer in (plain, roomy):
+                assert layer.keys is not None and layer.values is not None
+                layer.keys, layer.values = layer.keys[[0, 2]], layer.values[[0, 2]]
+        rows = plain.keys.shape[0]
+        k, v = torch.randn(rows, 3, 1, 8), torch.randn(rows, 3, 1, 8)
+        want_k, want_v = plain.update(k, v)
+        got_k, got_v = roomy.update(k, v)
+        length = want_k.shape[2]
+        assert got_k.is_contiguous() and got_k.shape[2] >= length and roomy.get_seq_length() == length
+        torch.testing.assert_close(got_k[:, :, :length], want_k, rtol=0, atol=0)
+        torch.testing.assert_close(got_v[:, :, :length], want_v, rtol=0, atol=0)
+        assert not got_k[:, :, length:].any() and not got_v[:, :, length:].any()
+        torch.testing.assert_close(roomy.keys, want_k, rtol=0, atol=0)
+        if not buffers or got_k is not buffers[-1]:
+            buffers.append(got_k)
+    # one buffer after the prompt, one after rows left, one when the room ran out
+    assert len(buffers) == 3
+
+
+def test_decode_masks_cover_the_buffer_and_mark_its_tail_as_padding():
+    from transformers import DynamicCache
+
+    from tutor.backends.kv_cache import ROOM, RoomyLayer, decode_mask, is_roomy, roomy
+
+    cache = DynamicCache(ddp_cache_data=[(torch.ones(2, 1, 5, 4), torch.ones(2, 1, 5, 4))] * 3)
+    roomy(cache)
+    assert all(isinstance(layer, RoomyLayer) for layer in cache.layers)
+    padding = torch.tensor([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])  # 5 cached + the new token
+    mask = decode_mask(cache, padding)
+    assert mask.shape == (2, 1, 1, 6 + ROOM) and mask.dtype == torch.bool
+    assert mask[0, 0, 0, :6].tolist() == [False, False, True, True, True, True]
+    assert mask[1, 0, 0, :6].all() and not mask[:, :, :, 6:].any()
+    assert is_roomy(cache)
+    # a cache with a sliding-window layer is left to the plain path
+    from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
+
+    mixed = DynamicCache()
+    mixed.layers = [DynamicLayer(), DynamicSlidingWindowLayer(sliding_window=4)]
+    assert not is_roomy(roomy(mixed)) and type(mixed.layers[0]) is DynamicLayer
+
+
+def test_replies_stay_identical_with_rows_joining_and_leaving_while_the_cache_grows_in_place(
+    exact_backend, monkeypatch
+):
+    """A room of 3 positions, so buffers are reallocated every few steps while rows of
+    different lengths join (4 students, 2 slots) and leave; every reply is that of ``generate``
+    alone, and the batch really decoded into ``RoomyLayer`` buffers."""
+    from tutor.backends import kv_cache
+    from tutor.backends.kv_cache import RoomyLayer
+
+    monkeypatch.setattr(kv_cache, "ROOM", 3)
+    settings = [GenerationSettings(max_new_tokens=n, temperature=0) for n in (12, 30, 20, 25)]
+    alone = ["".join(exact_backend.stream(messages(q), s)) for q, s in zip(QUESTIONS, settings)]
+    backend = BatchedBackend(exact_backend, max_batch=2)
+    seen: list[bool] = []
+    threads: set[int] = set()
+    decode = backend._decode
+
+    def watched(group):
+        decode(group)
+        threads.add(torch.get_num_threads())  # on the engine's thread
+        if group.cache is not None:
+            seen.append(all(isinstance(layer, RoomyLayer) for layer in group.cache.layers))
+
+    backend._decode = watched  # type: ignore[method-assign]
+    try:
+        together = collect([backend.stream(messages(q), s) for q, s in zip(QUESTIONS, settings)])
+    finally:
+        backend.close()
+    assert backend.cpu_decode_attention and seen and all(seen)
+    assert together == alone
+    # one core is left to the web server and the streams (torch's default is one thread per core)
+    assert backend.cpu_threads == max(1, torch.get_num_threads() - 1) and threads == {backend.cpu_threads}
+
+
+def test_packed_bf16_linears_give_the_numbers_of_plain_linear():
+    """oneDNN's prepacked weights (what the engine uses for bf16 on CPU) against ``F.linear``,
+    bit for bit, for one row, a batch and a prompt; float32 models are left alone."""
+
+    from tutor.backends.cpu_linear import pack_cpu_linears, unpack_cpu_linears
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 96), torch.nn.Linear(96, 32, bias=False)).bfloat16()
+    inputs = [torch.randn(1, 64), torch.randn(16, 1, 64), torch.randn(3, 33, 64)]
+    with torch.inference_mode():
+        plain = [model(x.bfloat16()) for x in inputs]
+        assert pack_cpu_linears(model) == 2
+        assert all(hasattr(m, "_tutor_packed_weight") for m in model)
+        for x, want in zip(inputs, plain):
+            torch.testing.assert_close(model(x.bfloat16()), want, rtol=0, atol=0)
+        unpack_cpu_linears(model)
+        assert not any(hasattr(m, "_tutor_packed_weight") for m in model)
+    assert pack_cpu_linears(torch.nn.Sequential(torch.nn.Linear(8, 8))) == 0
