@@ -334,6 +334,12 @@ class TransformersCB:
     def __init__(self, model, new_tokens: int, sampling: dict, requests: int, longest: int):
         if not hasattr(model, "init_continuous_batching"):
             raise RuntimeError(f"transformers {transformers.__version__} has no init_continuous_batching")
+        from tutor.backends.batching import CPU_DECODE_ATTENTION
+
+        if model.config._attn_implementation == CPU_DECODE_ATTENTION:
+            # our engine (run first) routed this CPU model's attention through its own decode kernel,
+            # which continuous batching refuses ("not supported"): give it back transformers' sdpa
+            model.set_attn_implementation("sdpa")
         config = GenerationConfig(
             max_new_tokens=new_tokens,
             eos_token_id=None,
