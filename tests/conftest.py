@@ -65,7 +65,10 @@ class LiveServer:
     def __init__(self, app):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        # A gradio_client.Client keeps a heartbeat stream open: without a graceful-shutdown limit
+        # uvicorn waits on it and __exit__ gives up only after its 10 s join.
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
@@ -93,9 +96,9 @@ def browser() -> Iterator:
 
 
 SLOW_FIXTURES = frozenset(
-    {"browser", "demo_backend", "postgres_server", "postgres_url", "database_url", "serve", "server"}
+    {"browser", "data_dir", "demo_backend", "postgres_server", "postgres_url", "database_url", "serve", "server"}
 )
-"""Fixtures that start something heavy: a test using one is marked ``slow``."""
+"""Fixtures that start something heavy (``data_dir`` fetches the demo model): a test using one is marked ``slow``."""
 SLOW_MODULES = frozenset(
     {"test_flood", "test_app_command", "test_crash_recovery", "test_code_habits", "test_bench_gpu"}
 )

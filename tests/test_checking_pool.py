@@ -17,8 +17,10 @@ def test_concurrent_first_calls_each_get_their_own_reply():
         import threading
         from tutor.checking import check_answer, parse_preview
         results = {}
-        def preview(i): results[("p", i)] = parse_preview("x = %d" % i)
-        def check(i): results[("c", i)] = check_answer("x = %d" % i, str(i)).status
+        # 10 s, not the default 2 s: eight calls queue for two workers, and on a loaded machine (parallel
+        # test workers) the last ones waited past 2 s. A reply read by the wrong thread still never arrives.
+        def preview(i): results[("p", i)] = parse_preview("x = %d" % i, timeout=10.0)
+        def check(i): results[("c", i)] = check_answer("x = %d" % i, str(i), timeout=10.0).status
         threads = [threading.Thread(target=f, args=(i,)) for i in range(4) for f in (preview, check)]
         [t.start() for t in threads]
         [t.join() for t in threads]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from storage import Store, make_engine, upgrade
+from storage import Store, make_engine, transactions, upgrade
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.service import TutorService
@@ -58,11 +58,12 @@ def test_a_briefly_locked_database_is_waited_for(tmp_path):
     assert views[-1].status == "complete"
 
 
-def test_a_database_locked_too_long_gives_a_clear_message_and_loses_nothing(tmp_path):
+def test_a_database_locked_too_long_gives_a_clear_message_and_loses_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(transactions, "LOCK_RETRY_SECONDS", 1.0)  # gives up after 1 s instead of 5 s
     store = impatient_store(tmp_path / "t.db")
     svc = TutorService(ScriptedBackend(["\\boxed{2}"]), store, GenerationSettings())
     first = list(svc.ask(TOKEN, "Saved before the lock"))[-1]
-    locker = hold_write_lock(tmp_path / "t.db", 7.0)
+    locker = hold_write_lock(tmp_path / "t.db", 2.5)
     views = list(svc.ask(TOKEN, "Asked during the lock"))
     locker.join()
     assert views[-1].status == "refused" and "could not save your question" in views[-1].notice

@@ -25,11 +25,22 @@ XSS = [
 ]
 
 
+def _hostile_server(folder):
+    backend = ScriptedBackend(["<think><img src=x onerror=alert(7)></think>", *XSS], delay=0.02)
+    service = TutorService(backend, new_store(folder / "t.db"), GenerationSettings())
+    return LiveServer(build_app(service, folder))
+
+
 @pytest.fixture
 def hostile_server(tmp_path):
-    backend = ScriptedBackend(["<think><img src=x onerror=alert(7)></think>", *XSS], delay=0.02)
-    service = TutorService(backend, new_store(tmp_path / "t.db"), GenerationSettings())
-    with LiveServer(build_app(service, tmp_path)) as server:
+    with _hostile_server(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def read_only_server(tmp_path_factory):
+    """One hostile server for the probes that only read (building the app takes ~1 s)."""
+    with _hostile_server(tmp_path_factory.mktemp("hostile")) as server:
         yield server
 
 
@@ -73,8 +84,8 @@ def test_xss_in_model_output_and_questions_renders_inert(hostile_server, browser
         "/openapi.json",
     ],
 )
-def test_file_routes_serve_nothing_outside_the_app(hostile_server, path):
-    response = httpx.get(hostile_server.url + path, timeout=10)
+def test_file_routes_serve_nothing_outside_the_app(read_only_server, path):
+    response = httpx.get(read_only_server.url + path, timeout=10)
     assert response.status_code in (403, 404, 405), (path, response.status_code)
     assert "root:" not in response.text and "SQLite format" not in response.text
 
@@ -89,10 +100,10 @@ def test_oversized_question_is_refused_before_any_work(tmp_path):
     assert backend.seen == []
 
 
-def test_only_the_student_actions_are_public_api(hostile_server):
+def test_only_the_student_actions_are_public_api(read_only_server):
     from gradio_client import Client
 
-    api = Client(hostile_server.url, verbose=False).view_api(print_info=False, return_format="dict")
+    api = Client(read_only_server.url, verbose=False).view_api(print_info=False, return_format="dict")
     assert set(api["named_endpoints"]) == {
         "/solve",
         "/next_hint",
