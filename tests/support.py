@@ -6,6 +6,21 @@ from playwright.sync_api import Page, expect
 
 PASSWORD = "correct horse battery"
 """The teacher password the browser tests sign in with."""
+PASSWORD_A, PASSWORD_B = PASSWORD, "staple gun tornado"
+"""Two teachers' passwords (``two_teachers``)."""
+
+
+def two_teachers(school):
+    """ms_lee (``PASSWORD_A``) with class "Lee 9A" and mr_k (``PASSWORD_B``) with "K 10B":
+    ``(lee, k, class_a, class_b)``, for tests that one teacher cannot see the other's."""
+    lee = school.add_teacher(username="ms_lee", password=PASSWORD_A)
+    k = school.add_teacher(username="mr_k", password=PASSWORD_B)
+    return (
+        lee,
+        k,
+        school.create_class(teacher_id=lee.id, name="Lee 9A"),
+        school.create_class(teacher_id=k.id, name="K 10B"),
+    )
 
 
 def head_revision() -> str:

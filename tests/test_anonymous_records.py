@@ -23,7 +23,7 @@ from storage.models import Student
 from storage.school import ClassFull
 from tests.conftest import LiveServer, new_store
 from tests.pg import postgres_server, postgres_url  # noqa: F401 - fixtures
-from tests.support import sign_in
+from tests.support import PASSWORD_A, PASSWORD_B, sign_in, two_teachers
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.generation.rate_limit import JoinLimits
@@ -31,7 +31,6 @@ from tutor.service import JOIN_LOCKED, TutorService
 from ui.server import build_app
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD_A, PASSWORD_B = "correct horse battery", "staple gun tornado"
 
 
 def fresh(i: int, prefix: str = "fresh") -> str:
@@ -299,14 +298,7 @@ def served(tmp_path):
     store = new_store(tmp_path / "tutor.db")
     svc = make_service(store)
     school = svc.school
-    a, b = (
-        school.add_teacher(username="ms_lee", password=PASSWORD_A),
-        school.add_teacher(username="mr_k", password=PASSWORD_B),
-    )
-    class_a, class_b = (
-        school.create_class(teacher_id=a.id, name="Lee 9A"),
-        school.create_class(teacher_id=b.id, name="K 10B"),
-    )
+    a, b, class_a, class_b = two_teachers(school)
     for i, name in enumerate(("Ada", "Alice", "Alice")):
         svc.join_class(fresh(i), name, class_a.join_code)
     svc.join_class(fresh(9), "Bob", class_b.join_code)
@@ -379,14 +371,7 @@ def test_teacher_rotates_the_code_and_removes_students_in_the_browser(served, br
 def _storage_checks(store) -> None:
     """Rotation, bulk removal, the class cap and read-only lookups against one database."""
     school = make_service(store).school
-    a, b = (
-        school.add_teacher(username="ms_lee", password=PASSWORD_A),
-        school.add_teacher(username="mr_k", password=PASSWORD_B),
-    )
-    class_a, class_b = (
-        school.create_class(teacher_id=a.id, name="Lee 9A"),
-        school.create_class(teacher_id=b.id, name="K 10B"),
-    )
+    a, b, class_a, class_b = two_teachers(school)
     assert store.find_student(fresh(0)) is None and students(store) == 0
     ids = [store.student_for_token(fresh(i)).id for i in range(4)]
     assert store.find_student(fresh(0)).id == ids[0]

@@ -20,6 +20,7 @@ from gradio_client.exceptions import AppError, AuthenticationError
 from starlette.routing import Mount
 
 from tests.conftest import LiveServer, new_store
+from tests.support import PASSWORD_A, two_teachers
 from tutor.backends import GenerationSettings
 from tutor.backends.scripted import ScriptedBackend
 from tutor.service import TutorService
@@ -28,7 +29,6 @@ from tutor.teaching.review import TeacherReview
 from ui import teacher
 from ui.server import build_app
 
-PASSWORD_A, PASSWORD_B = "correct horse battery", "staple gun tornado"
 ADA, BOB = "ada-" + "a" * 28, "bob-" + "b" * 28
 SECRET_QUESTION = "What is 6*7? My secret is pelican"
 
@@ -39,14 +39,7 @@ def world(tmp_path):
     store = new_store(tmp_path / "tutor.db")
     service = TutorService(ScriptedBackend(["Multiply: ", "\\boxed{42}"]), store, GenerationSettings())
     school = service.school
-    a, b = (
-        school.add_teacher(username="ms_lee", password=PASSWORD_A),
-        school.add_teacher(username="mr_k", password=PASSWORD_B),
-    )
-    class_a, class_b = (
-        school.create_class(teacher_id=a.id, name="Lee 9A"),
-        school.create_class(teacher_id=b.id, name="K 10B"),
-    )
+    a, b, class_a, class_b = two_teachers(school)
     service.join_class(ADA, "Ada", class_a.join_code)
     service.join_class(BOB, "Bob", class_b.join_code)
     ada_view = list(service.ask(ADA, SECRET_QUESTION))[-1]
