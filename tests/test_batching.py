@@ -151,8 +151,22 @@ def test_the_factory_builds_the_batched_engine_by_default(data_dir):
         model = backend.inner.model
         bf16 = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.weight.dtype == torch.bfloat16]
         assert backend.inner.packed_linears == len(bf16), "bf16 linears on CPU are packed once, the others left alone"
-        text = "".join(backend.stream(messages("What is 2 + 3?"), GenerationSettings(max_new_tokens=8, temperature=0)))
+        question, short = messages("What is 2 + 3?"), GenerationSettings(max_new_tokens=12, temperature=0)
+        text = "".join(backend.stream(question, short))
         assert text.strip()
+        if bf16:  # q/k/v and gate/up run as one oneDNN call each, and greedy replies are those of separate calls
+            from tutor.backends import cpu_linear
+
+            layers = len(model.model.layers)
+            assert sum(hasattr(m, "_tutor_siblings") for m in model.modules()) == 5 * layers
+            cpu_linear.unpack_cpu_linears(model)
+            saved, cpu_linear.SIBLINGS = cpu_linear.SIBLINGS, ()
+            try:
+                assert cpu_linear.pack_cpu_linears(model) == len(bf16)
+                assert not any(hasattr(m, "_tutor_siblings") for m in model.modules())
+                assert "".join(backend.stream(question, short)) == text
+            finally:
+                cpu_linear.SIBLINGS = saved
     finally:
         backend.close()
 
@@ -342,3 +356,42 @@ def test_packed_bf16_linears_give_the_numbers_of_plain_linear():
         unpack_cpu_linears(model)
         assert not any(hasattr(m, "_tutor_packed_weight") for m in model)
     assert pack_cpu_linears(torch.nn.Sequential(torch.nn.Linear(8, 8))) == 0
+
+
+class _Block(torch.nn.Module):
+    """Llama's sibling linears: q/k/v read one input, as do gate and up."""
+
+    def __init__(self, bias: bool):
+        super().__init__()
+        self.q_proj, self.k_proj, self.v_proj = (torch.nn.Linear(64, n, bias=bias) for n in (64, 16, 16))
+        self.gate_proj, self.up_proj = (torch.nn.Linear(64, 96, bias=bias) for _ in range(2))
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [self.q_proj(x), self.k_proj(x), self.v_proj(x), self.gate_proj(x) * self.up_proj(x)]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_sibling_linears_share_one_packed_weight_and_give_the_numbers_of_separate_calls(bias):
+    """q/k/v and gate/up packed as one weight each: every output bit for bit that of ``F.linear``
+    per module, for one row, a batch and a prompt; a sibling called on another input than its
+    group's last one runs on that input, not on a stale output."""
+    from tutor.backends.cpu_linear import pack_cpu_linears, unpack_cpu_linears
+
+    torch.manual_seed(0)
+    block = _Block(bias).bfloat16()
+    inputs = [torch.randn(1, 1, 64), torch.randn(8, 1, 64), torch.randn(16, 1, 64), torch.randn(3, 33, 64)]
+    with torch.inference_mode():
+        plain = [block(x.bfloat16()) for x in inputs]
+        assert pack_cpu_linears(block) == 5
+        groups = {id(m._tutor_siblings[0]) for m in block.children()}
+        assert len(groups) == 2 and not any(hasattr(m, "_tutor_packed_weight") for m in block.children())
+        for x, want in zip(inputs, plain):
+            for got, expected in zip(block(x.bfloat16()), want):
+                torch.testing.assert_close(got, expected, rtol=0, atol=0)
+        a, b = torch.randn(4, 1, 64).bfloat16(), torch.randn(4, 1, 64).bfloat16()
+        block.q_proj(a)  # leaves k and v of ``a`` pending
+        k, v = block.k_proj, block.v_proj
+        torch.testing.assert_close(k(b), torch.nn.functional.linear(b, k.weight, k.bias), rtol=0, atol=0)
+        torch.testing.assert_close(v(a), torch.nn.functional.linear(a, v.weight, v.bias), rtol=0, atol=0)
+        unpack_cpu_linears(block)
+        assert not any(hasattr(m, "_tutor_siblings") or "forward" in vars(m) for m in block.children())
