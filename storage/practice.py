@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,10 +25,19 @@ from storage.mappers import attempt_record, mastery_record, message_record
 from storage.models import Attempt, Mastery, Message, TutoringSession, utcnow
 from storage.records import AttemptRecord, MasteryRecord, MessageRecord
 from storage.repository import Repository
-from storage.store import ATTEMPT_STATUSES, session_title
+from storage.store import require_attempt_status, session_title
 
 PRACTICE_MODE = SessionMode.PRACTICE
 MAX_SKILL_CHARS = 32
+
+
+def _practice_messages(student_id: int) -> Select[Message]:
+    """This student's practice messages (a message of anyone else, or of a tutoring session, is not one)."""
+    return (
+        select(Message)
+        .join(TutoringSession, Message.session_id == TutoringSession.id)
+        .where(TutoringSession.student_id == student_id, TutoringSession.mode == PRACTICE_MODE)
+    )
 
 
 class PracticeStore(Repository):
@@ -93,13 +102,8 @@ class PracticeStore(Repository):
 
         def work(db: Session) -> MessageRecord | None:
             row = db.scalars(
-                select(Message)
-                .join(TutoringSession, Message.session_id == TutoringSession.id)
-                .where(
-                    TutoringSession.student_id == student_id,
-                    TutoringSession.mode == PRACTICE_MODE,
-                    Message.problem_id == problem_id,
-                )
+                _practice_messages(student_id)
+                .where(Message.problem_id == problem_id)
                 .order_by(Message.id.desc())
                 .limit(1)
             ).one_or_none()
@@ -125,22 +129,14 @@ class PracticeStore(Repository):
         Returns the attempt and the new mastery row (None when this attempt did not count).
         LookupError when the message is not one of this student's practice messages.
         """
-        if status not in ATTEMPT_STATUSES:
-            raise ValueError(f"attempt status must be in {sorted(ATTEMPT_STATUSES)}, not {status!r}")
+        require_attempt_status(status)
         if not skill or len(skill) > MAX_SKILL_CHARS:
             raise ValueError("skill must be 1-32 characters")
 
         def work(db: Session) -> tuple[AttemptRecord, MasteryRecord | None]:
             # FOR UPDATE (PostgreSQL) serialises checks of one problem; SQLite's BEGIN IMMEDIATE already does.
             message = db.scalars(
-                select(Message)
-                .join(TutoringSession, Message.session_id == TutoringSession.id)
-                .where(
-                    Message.id == message_id,
-                    TutoringSession.student_id == student_id,
-                    TutoringSession.mode == PRACTICE_MODE,
-                )
-                .with_for_update(of=Message)
+                _practice_messages(student_id).where(Message.id == message_id).with_for_update(of=Message)
             ).one_or_none()
             if message is None:
                 raise LookupError(f"message {message_id} is not a practice problem of student {student_id}")

@@ -42,6 +42,14 @@ def valid_token(token: object) -> bool:
 
 TITLE_MAX_CHARS = 80
 ATTEMPT_STATUSES = frozenset(AttemptStatus)
+
+
+def require_attempt_status(status: str) -> None:
+    """ValueError unless ``status`` is one of the checker's verdicts (``AttemptStatus``)."""
+    if status not in ATTEMPT_STATUSES:
+        raise ValueError(f"attempt status must be in {sorted(ATTEMPT_STATUSES)}, not {status!r}")
+
+
 ACTIVE_RESOLUTION = timedelta(minutes=5)
 """``last_active_at`` is accurate to this: real use writes it only when it is older.
 
@@ -274,9 +282,7 @@ class Store:
         return self.transactions.write(work)
 
     def add_attempt(self, *, message_id: int, answer: str, status: str, correct: bool, feedback: str) -> AttemptRecord:
-        if status not in ATTEMPT_STATUSES:
-            allowed = sorted(ATTEMPT_STATUSES)
-            raise ValueError(f"attempt status must be in {allowed}, not {status!r}")
+        require_attempt_status(status)
 
         def work(db: Session) -> AttemptRecord:
             row = Attempt(
